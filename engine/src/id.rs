@@ -1,0 +1,130 @@
+//! Identifiers, sequence numbers and time, each its own type so that they cannot be mixed up.
+
+use core::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident($inner:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub $inner);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An order, numbered by the exchange in strictly increasing order of entry.
+    OrderId(u64)
+);
+id_type!(
+    /// An account (a participant or an operator), numbered by the exchange.
+    AccountId(u32)
+);
+id_type!(
+    /// A trade, numbered by the exchange in the order trades happen.
+    TradeId(u64)
+);
+id_type!(
+    /// The position of a command in the sequenced log: gap-free, starting at 1.
+    Seq(u64)
+);
+id_type!(
+    /// A point in time: nanoseconds since the Unix epoch, taken from the command, never a clock.
+    Timestamp(u64)
+);
+
+/// The longest instrument code, in bytes.
+pub const INSTRUMENT_ID_MAX: usize = 24;
+
+/// An instrument code such as `LS-FCS-2024`: 1 to 24 ASCII letters, digits, `-`, `_` or `.`.
+///
+/// It is `Copy` and stored inline, so that events can carry it without allocating.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstrumentId {
+    len: u8,
+    bytes: [u8; INSTRUMENT_ID_MAX],
+}
+
+/// Why a string is not a valid instrument code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstrumentIdError {
+    /// Empty, or longer than [`INSTRUMENT_ID_MAX`] bytes.
+    Length,
+    /// A byte other than ASCII letters, digits, `-`, `_` or `.`.
+    Character,
+}
+
+impl fmt::Display for InstrumentIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Length => write!(f, "instrument id must be 1 to {INSTRUMENT_ID_MAX} bytes"),
+            Self::Character => f.write_str("instrument id may hold only A-Z a-z 0-9 - _ ."),
+        }
+    }
+}
+
+impl std::error::Error for InstrumentIdError {}
+
+impl InstrumentId {
+    /// Parses and validates an instrument code.
+    pub fn new(s: &str) -> Result<Self, InstrumentIdError> {
+        let raw = s.as_bytes();
+        if raw.is_empty() || raw.len() > INSTRUMENT_ID_MAX {
+            return Err(InstrumentIdError::Length);
+        }
+        if !raw
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(InstrumentIdError::Character);
+        }
+        let mut bytes = [0u8; INSTRUMENT_ID_MAX];
+        bytes[..raw.len()].copy_from_slice(raw);
+        Ok(Self {
+            len: raw.len() as u8,
+            bytes,
+        })
+    }
+
+    /// The code as a string.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII bytes are ever stored, so this cannot fail.
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for InstrumentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for InstrumentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InstrumentId({})", self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instrument_codes_are_validated() {
+        assert_eq!(
+            InstrumentId::new("LS-FCS-2024").unwrap().as_str(),
+            "LS-FCS-2024"
+        );
+        assert_eq!(InstrumentId::new(""), Err(InstrumentIdError::Length));
+        assert_eq!(
+            InstrumentId::new(&"X".repeat(25)),
+            Err(InstrumentIdError::Length)
+        );
+        assert_eq!(InstrumentId::new("丽水"), Err(InstrumentIdError::Character));
+        assert_eq!(InstrumentId::new("A B"), Err(InstrumentIdError::Character));
+    }
+}

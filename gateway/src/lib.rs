@@ -1,0 +1,1 @@
+//! The ecomatch server: protocol, sessions, market data and dashboard.

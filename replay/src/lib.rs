@@ -1,0 +1,1 @@
+//! The sequenced command log, snapshots, recovery and replay (see docs/ARCHITECTURE.md).

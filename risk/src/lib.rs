@@ -1,0 +1,1 @@
+//! Accounts, holds, eligibility, quotas and settlement (see docs/ARCHITECTURE.md).
