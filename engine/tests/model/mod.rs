@@ -2,6 +2,8 @@
 //! priority order, every operation a linear scan. It exists to be obviously right, not fast.
 //! It follows the rules stated in the book's documentation, written again from them.
 
+#![allow(clippy::many_single_char_names, clippy::too_many_lines)]
+
 use ecomatch_engine::book::{
     BookError, CancelReason, Capacity, Event, ExpireReason, NewOrder, Phase, Side, Stp, Tif,
 };

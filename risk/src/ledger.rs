@@ -1,0 +1,408 @@
+//! The ledger: cash (in fen) and holdings (in lots, per instrument) of every account, each split
+//! into an available and a held part, and delivery-versus-payment settlement of fills.
+//!
+//! Totals change only by deposit, withdrawal, issuance and retirement; holds, releases and
+//! settlement move amounts between accounts or between the two parts of one balance, so the
+//! sum over all accounts is conserved. Every operation checks everything first and then
+//! applies, so a refused operation changes nothing.
+
+use std::collections::BTreeMap;
+
+use ecomatch_engine::id::{AccountId, InstrumentId};
+use ecomatch_engine::quantity::{Cash, Qty};
+
+use crate::account::{Account, AccountStatus};
+use crate::error::LedgerError;
+
+/// One balance: what can be used now, and what is reserved for open orders or bids.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Balance {
+    /// Free to use.
+    pub available: u64,
+    /// Reserved by open orders and bids.
+    pub held: u64,
+}
+
+impl Balance {
+    /// Available plus held.
+    pub fn total(self) -> u64 {
+        self.available + self.held
+    }
+
+    fn hold(mut self, amount: u64) -> Option<Self> {
+        self.available = self.available.checked_sub(amount)?;
+        self.held = self.held.checked_add(amount)?;
+        Some(self)
+    }
+
+    fn release(mut self, amount: u64) -> Option<Self> {
+        self.held = self.held.checked_sub(amount)?;
+        self.available = self.available.checked_add(amount)?;
+        Some(self)
+    }
+}
+
+/// One fill to settle, delivery versus payment: the seller's held lots go to the buyer, the
+/// buyer's held cash pays the seller and the fees, and what the buyer held beyond that (the
+/// order's limit was above the trade price) returns to its available cash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    /// The instrument delivered.
+    pub instrument: InstrumentId,
+    /// Receives the lots, pays the cash.
+    pub buyer: AccountId,
+    /// Delivers the lots, receives the cash.
+    pub seller: AccountId,
+    /// Receives both fees.
+    pub fee_account: AccountId,
+    /// Lots delivered.
+    pub qty: Qty,
+    /// Trade price × quantity, in cash.
+    pub amount: Cash,
+    /// The buyer's fee.
+    pub buyer_fee: Cash,
+    /// The seller's fee, taken from what it receives.
+    pub seller_fee: Cash,
+    /// How much of the buyer's held cash this fill releases: at least `amount + buyer_fee`.
+    pub buyer_hold: Cash,
+}
+
+/// Accounts and their balances.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ledger {
+    accounts: Vec<Account>,
+    cash: Vec<Balance>,
+    holdings: BTreeMap<(InstrumentId, AccountId), Balance>,
+    cash_total: u64,
+    holding_totals: BTreeMap<InstrumentId, u64>,
+}
+
+impl Ledger {
+    /// An empty ledger.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Opens an account with nothing in it; ids are given in order from 0.
+    pub fn open(&mut self, account: Account) -> AccountId {
+        let id = AccountId(u32::try_from(self.accounts.len()).expect("fewer than 2^32 accounts"));
+        self.accounts.push(account);
+        self.cash.push(Balance::default());
+        id
+    }
+
+    /// An account's description.
+    pub fn account(&self, id: AccountId) -> Result<&Account, LedgerError> {
+        self.accounts
+            .get(id.0 as usize)
+            .ok_or(LedgerError::UnknownAccount(id))
+    }
+
+    /// Every account, in id order.
+    pub fn accounts(&self) -> impl Iterator<Item = (AccountId, &Account)> {
+        self.accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (AccountId(i as u32), a))
+    }
+
+    /// Finds an account by name (a linear scan: for the edges, not the hot path).
+    pub fn find(&self, name: &str) -> Option<AccountId> {
+        self.accounts()
+            .find(|(_, a)| a.name == name)
+            .map(|(id, _)| id)
+    }
+
+    /// Changes an account's status.
+    pub fn set_status(&mut self, id: AccountId, status: AccountStatus) -> Result<(), LedgerError> {
+        self.account(id)?;
+        self.accounts[id.0 as usize].status = status;
+        Ok(())
+    }
+
+    /// An account's cash.
+    pub fn cash(&self, id: AccountId) -> Result<Balance, LedgerError> {
+        self.cash
+            .get(id.0 as usize)
+            .copied()
+            .ok_or(LedgerError::UnknownAccount(id))
+    }
+
+    /// An account's holding of an instrument.
+    pub fn holding(&self, id: AccountId, inst: InstrumentId) -> Result<Balance, LedgerError> {
+        self.account(id)?;
+        Ok(self.holdings.get(&(inst, id)).copied().unwrap_or_default())
+    }
+
+    /// All cash in the ledger.
+    pub fn total_cash(&self) -> Cash {
+        Cash::from_fen(self.cash_total)
+    }
+
+    /// All lots of an instrument in the ledger.
+    pub fn total_holding(&self, inst: InstrumentId) -> Qty {
+        Qty::from_lots(self.holding_totals.get(&inst).copied().unwrap_or(0))
+    }
+
+    /// Credits cash (an operator command).
+    pub fn deposit(&mut self, id: AccountId, amount: Cash) -> Result<(), LedgerError> {
+        let b = self.cash(id)?;
+        let fen = positive(amount.fen())?;
+        let total = self
+            .cash_total
+            .checked_add(fen)
+            .ok_or(LedgerError::Overflow)?;
+        let available = b.available.checked_add(fen).ok_or(LedgerError::Overflow)?;
+        self.cash[id.0 as usize].available = available;
+        self.cash_total = total;
+        Ok(())
+    }
+
+    /// Debits available cash (an operator command).
+    pub fn withdraw(&mut self, id: AccountId, amount: Cash) -> Result<(), LedgerError> {
+        let b = self.cash(id)?;
+        let fen = positive(amount.fen())?;
+        let available = b
+            .available
+            .checked_sub(fen)
+            .ok_or(insufficient_funds(fen, b))?;
+        self.cash[id.0 as usize].available = available;
+        self.cash_total -= fen;
+        Ok(())
+    }
+
+    /// Creates lots in an account (registry issuance).
+    pub fn issue(
+        &mut self,
+        id: AccountId,
+        inst: InstrumentId,
+        qty: Qty,
+    ) -> Result<(), LedgerError> {
+        let b = self.holding(id, inst)?;
+        let lots = positive(qty.lots())?;
+        let total = self
+            .total_holding(inst)
+            .lots()
+            .checked_add(lots)
+            .ok_or(LedgerError::Overflow)?;
+        let available = b.available.checked_add(lots).ok_or(LedgerError::Overflow)?;
+        self.holdings.insert((inst, id), Balance { available, ..b });
+        self.holding_totals.insert(inst, total);
+        Ok(())
+    }
+
+    /// Destroys available lots (retirement, e.g. an offset used).
+    pub fn retire(
+        &mut self,
+        id: AccountId,
+        inst: InstrumentId,
+        qty: Qty,
+    ) -> Result<(), LedgerError> {
+        let b = self.holding(id, inst)?;
+        let lots = positive(qty.lots())?;
+        let available = b
+            .available
+            .checked_sub(lots)
+            .ok_or(insufficient_holdings(lots, b))?;
+        self.holdings.insert((inst, id), Balance { available, ..b });
+        *self
+            .holding_totals
+            .get_mut(&inst)
+            .expect("a holding has a total") -= lots;
+        Ok(())
+    }
+
+    /// Moves available cash to held (an order or bid reserves it).
+    pub fn hold_cash(&mut self, id: AccountId, amount: Cash) -> Result<(), LedgerError> {
+        let b = self.cash(id)?;
+        let next = b
+            .hold(amount.fen())
+            .ok_or(insufficient_funds(amount.fen(), b))?;
+        self.cash[id.0 as usize] = next;
+        Ok(())
+    }
+
+    /// Moves held cash back to available (cancel, expiry, or a fill below the limit).
+    pub fn release_cash(&mut self, id: AccountId, amount: Cash) -> Result<(), LedgerError> {
+        let b = self.cash(id)?;
+        self.cash[id.0 as usize] = b.release(amount.fen()).ok_or(LedgerError::HoldUnderflow)?;
+        Ok(())
+    }
+
+    /// Locks available lots for a sell order (no short selling).
+    pub fn lock(&mut self, id: AccountId, inst: InstrumentId, qty: Qty) -> Result<(), LedgerError> {
+        let b = self.holding(id, inst)?;
+        let next = b
+            .hold(qty.lots())
+            .ok_or(insufficient_holdings(qty.lots(), b))?;
+        self.holdings.insert((inst, id), next);
+        Ok(())
+    }
+
+    /// Unlocks lots of a canceled or expired sell order.
+    pub fn unlock(
+        &mut self,
+        id: AccountId,
+        inst: InstrumentId,
+        qty: Qty,
+    ) -> Result<(), LedgerError> {
+        let b = self.holding(id, inst)?;
+        let next = b.release(qty.lots()).ok_or(LedgerError::HoldUnderflow)?;
+        self.holdings.insert((inst, id), next);
+        Ok(())
+    }
+
+    /// Settles one fill atomically: everything is checked, then everything moves.
+    pub fn settle(&mut self, s: &Settlement) -> Result<(), LedgerError> {
+        if s.buyer == s.seller {
+            return Err(LedgerError::SelfSettlement(s.buyer));
+        }
+        let (buyer_h, seller_h) = self.settled_holdings(s)?;
+        let cash = self.settled_cash(s)?;
+        for (id, b) in cash.into_iter().flatten() {
+            self.cash[id.0 as usize] = b;
+        }
+        self.holdings.insert((s.instrument, s.seller), seller_h);
+        self.holdings.insert((s.instrument, s.buyer), buyer_h);
+        Ok(())
+    }
+
+    /// The seller's and buyer's holdings after the fill.
+    fn settled_holdings(&self, s: &Settlement) -> Result<(Balance, Balance), LedgerError> {
+        let lots = positive(s.qty.lots())?;
+        let mut seller = self.holding(s.seller, s.instrument)?;
+        seller.held = seller
+            .held
+            .checked_sub(lots)
+            .ok_or(LedgerError::HoldUnderflow)?;
+        let mut buyer = self.holding(s.buyer, s.instrument)?;
+        buyer.available = buyer
+            .available
+            .checked_add(lots)
+            .ok_or(LedgerError::Overflow)?;
+        Ok((buyer, seller))
+    }
+
+    /// The cash balances after the fill, for up to three distinct accounts.
+    fn settled_cash(
+        &self,
+        s: &Settlement,
+    ) -> Result<[Option<(AccountId, Balance)>; 3], LedgerError> {
+        let pays = s
+            .amount
+            .checked_add(s.buyer_fee)
+            .ok_or(LedgerError::Overflow)?;
+        let refund = s
+            .buyer_hold
+            .checked_sub(pays)
+            .ok_or(LedgerError::HoldUnderflow)?;
+        let to_seller = s
+            .amount
+            .checked_sub(s.seller_fee)
+            .ok_or(LedgerError::Overflow)?;
+        let fees = s
+            .buyer_fee
+            .checked_add(s.seller_fee)
+            .ok_or(LedgerError::Overflow)?;
+        let mut work: [Option<(AccountId, Balance)>; 3] = [None; 3];
+        let mut apply = |id: AccountId, f: &dyn Fn(Balance) -> Option<Balance>, e| {
+            let slot = work.iter().position(|w| w.is_some_and(|(a, _)| a == id));
+            let slot = slot.unwrap_or_else(|| {
+                work.iter()
+                    .position(Option::is_none)
+                    .expect("three accounts at most")
+            });
+            let current = match work[slot] {
+                Some((_, b)) => b,
+                None => self.cash(id)?,
+            };
+            work[slot] = Some((id, f(current).ok_or(e)?));
+            Ok::<(), LedgerError>(())
+        };
+        apply(
+            s.buyer,
+            &|b| {
+                Some(Balance {
+                    held: b.held.checked_sub(s.buyer_hold.fen())?,
+                    available: b.available.checked_add(refund.fen())?,
+                })
+            },
+            LedgerError::HoldUnderflow,
+        )?;
+        apply(
+            s.seller,
+            &|b| {
+                Some(Balance {
+                    available: b.available.checked_add(to_seller.fen())?,
+                    ..b
+                })
+            },
+            LedgerError::Overflow,
+        )?;
+        apply(
+            s.fee_account,
+            &|b| {
+                Some(Balance {
+                    available: b.available.checked_add(fees.fen())?,
+                    ..b
+                })
+            },
+            LedgerError::Overflow,
+        )?;
+        Ok(work)
+    }
+
+    /// Checks that the balances add up to the recorded totals; panics on a violation.
+    pub fn check_invariants(&self) {
+        let cash: u128 = self
+            .cash
+            .iter()
+            .map(|b| u128::from(b.available) + u128::from(b.held))
+            .sum();
+        assert_eq!(cash, u128::from(self.cash_total), "cash is not conserved");
+        let mut per_inst: BTreeMap<InstrumentId, u128> = BTreeMap::new();
+        for ((inst, _), b) in &self.holdings {
+            *per_inst.entry(*inst).or_default() += u128::from(b.available) + u128::from(b.held);
+        }
+        for (inst, total) in &self.holding_totals {
+            assert_eq!(
+                per_inst.remove(inst).unwrap_or(0),
+                u128::from(*total),
+                "{inst} holdings not conserved"
+            );
+        }
+        assert!(
+            per_inst.values().all(|v| *v == 0),
+            "holdings without a total"
+        );
+    }
+}
+
+fn positive(v: u64) -> Result<u64, LedgerError> {
+    if v == 0 {
+        Err(LedgerError::ZeroAmount)
+    } else {
+        Ok(v)
+    }
+}
+
+fn insufficient_funds(needed: u64, b: Balance) -> LedgerError {
+    LedgerError::InsufficientFunds {
+        needed: Cash::from_fen(needed),
+        available: Cash::from_fen(b.available),
+    }
+}
+
+fn insufficient_holdings(needed: u64, b: Balance) -> LedgerError {
+    LedgerError::InsufficientHoldings {
+        needed: Qty::from_lots(needed),
+        available: Qty::from_lots(b.available),
+    }
+}
+
+/// The fee on `amount` at `bps` basis points, rounded up to the fen so the exchange never
+/// under-collects; `None` on overflow.
+pub fn fee(amount: Cash, bps: u32) -> Option<Cash> {
+    let f = (u128::from(amount.fen()) * u128::from(bps)).div_ceil(10_000);
+    u64::try_from(f).ok().map(Cash::from_fen)
+}
