@@ -53,6 +53,8 @@ pub struct Account {
     pub region: String,
     /// The municipality the account's region lies in (for GEP indicators).
     pub municipality: String,
+    /// The river basin the account draws water from, if any (for water rights).
+    pub basin: Option<String>,
     /// Accounts of one group share purchase limits (related companies).
     pub affiliation: Option<String>,
     /// Whether it may act.

@@ -19,7 +19,7 @@
 //! use ecomatch_risk::ledger::{Ledger, Settlement};
 //!
 //! let acct = |name: &str, kind| Account {
-//!     name: name.into(), kind, region: "莲都".into(), municipality: "丽水".into(),
+//!     name: name.into(), kind, region: "莲都".into(), municipality: "丽水".into(), basin: None,
 //!     affiliation: None, status: AccountStatus::Active,
 //! };
 //! let mut ledger = Ledger::new();
@@ -48,6 +48,7 @@
 
 pub mod account;
 pub mod error;
+pub mod gate;
 pub mod ledger;
 
 #[cfg(test)]

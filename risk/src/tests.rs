@@ -15,6 +15,7 @@ fn account(name: &str) -> Account {
         kind: AccountKind::Enterprise,
         region: "莲都".into(),
         municipality: "丽水".into(),
+        basin: None,
         affiliation: None,
         status: AccountStatus::Active,
     }
