@@ -364,6 +364,16 @@ impl Instrument {
         self.cash_per_tick_lot
     }
 
+    /// Sets the reference price, which moves the band; refused outside the price window.
+    pub fn set_reference_price(&mut self, price: Price) -> Result<(), InstrumentError> {
+        let cap = &self.spec.capacity;
+        if price < cap.min_price || price > cap.max_price {
+            return Err(InstrumentError::ReferenceOutsideWindow);
+        }
+        self.spec.reference_price = Some(price);
+        Ok(())
+    }
+
     /// The allowed price range now: the band around the reference price, cut to the book's
     /// window; the whole window when there is no reference price.
     pub fn price_limits(&self) -> (Price, Price) {

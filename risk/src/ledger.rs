@@ -134,6 +134,11 @@ impl Ledger {
         Ok(self.holdings.get(&(inst, id)).copied().unwrap_or_default())
     }
 
+    /// Every non-default holding, ordered by instrument then account.
+    pub fn holdings(&self) -> impl Iterator<Item = (InstrumentId, AccountId, Balance)> + '_ {
+        self.holdings.iter().map(|(&(i, a), &b)| (i, a, b))
+    }
+
     /// All cash in the ledger.
     pub fn total_cash(&self) -> Cash {
         Cash::from_fen(self.cash_total)

@@ -1,0 +1,207 @@
+//! Commands: everything that can change the exchange's state, as the sequencer logs them.
+
+use core::fmt;
+
+use ecomatch_engine::book::{Phase, Side, Stp, Tif};
+use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_risk::account::AccountStatus;
+use ecomatch_risk::gate::GepRecord;
+
+/// The longest client order id, in bytes.
+pub const CLIENT_ORDER_ID_MAX: usize = 36;
+
+/// A client's own id for an order (e.g. a UUID): 1 to 36 printable ASCII bytes, stored inline.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientOrderId {
+    len: u8,
+    bytes: [u8; CLIENT_ORDER_ID_MAX],
+}
+
+impl ClientOrderId {
+    /// Validates a client order id; `None` if empty, too long or not printable ASCII.
+    pub fn new(s: &str) -> Option<Self> {
+        let raw = s.as_bytes();
+        if raw.is_empty()
+            || raw.len() > CLIENT_ORDER_ID_MAX
+            || !raw.iter().all(u8::is_ascii_graphic)
+        {
+            return None;
+        }
+        let mut bytes = [0u8; CLIENT_ORDER_ID_MAX];
+        bytes[..raw.len()].copy_from_slice(raw);
+        Some(Self {
+            len: raw.len() as u8,
+            bytes,
+        })
+    }
+
+    /// The id as a string.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for ClientOrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClientOrderId({})", self.as_str())
+    }
+}
+
+/// A new order as a participant asks for it, in the instrument's ticks and lots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderRequest {
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// Buy or sell.
+    pub side: Side,
+    /// Limit price; `None` for a market order.
+    pub price: Option<Price>,
+    /// Quantity.
+    pub qty: Qty,
+    /// Time in force.
+    pub tif: Tif,
+    /// Post-only.
+    pub post_only: bool,
+    /// Self-trade prevention; `None` takes the account's default (cancel newest).
+    pub stp: Option<Stp>,
+    /// The client's own id, echoed in every report of the order.
+    pub client_order_id: Option<ClientOrderId>,
+}
+
+/// Everything that can change the exchange. Operator commands are refused from other accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Enter an order.
+    NewOrder(OrderRequest),
+    /// Cancel one of the actor's orders.
+    CancelOrder {
+        /// The order.
+        order_id: OrderId,
+    },
+    /// Amend one of the actor's orders (price and/or total quantity).
+    AmendOrder {
+        /// The order.
+        order_id: OrderId,
+        /// New limit price.
+        price: Option<Price>,
+        /// New total quantity (filled + open).
+        qty: Option<Qty>,
+    },
+    /// Operator: credit cash.
+    Deposit {
+        /// The account credited.
+        account: AccountId,
+        /// The amount.
+        amount: Cash,
+    },
+    /// Operator: debit available cash.
+    Withdraw {
+        /// The account debited.
+        account: AccountId,
+        /// The amount.
+        amount: Cash,
+    },
+    /// Operator: issue lots into an account (registry).
+    Issue {
+        /// The account credited.
+        account: AccountId,
+        /// The instrument.
+        instrument: InstrumentId,
+        /// Lots issued.
+        qty: Qty,
+    },
+    /// Retire available lots (the holder, e.g. an offset used, or an operator).
+    Retire {
+        /// The holder.
+        account: AccountId,
+        /// The instrument.
+        instrument: InstrumentId,
+        /// Lots retired.
+        qty: Qty,
+    },
+    /// Operator: record a county's verified GEP target and achievement for an instrument's year.
+    SetGep {
+        /// The county government.
+        account: AccountId,
+        /// The GEP instrument (its year and municipality).
+        instrument: InstrumentId,
+        /// Target and achievement, in the instrument's lots.
+        record: GepRecord,
+    },
+    /// Operator: record an enterprise's approved requirement (need cap) for an instrument.
+    SetNeed {
+        /// The enterprise.
+        account: AccountId,
+        /// The instrument.
+        instrument: InstrumentId,
+        /// Approved quantity.
+        qty: Qty,
+    },
+    /// Operator: set the reference price (and so the band).
+    SetReferencePrice {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The new reference.
+        price: Price,
+    },
+    /// Operator: change the trading phase; closing expires DAY orders.
+    SetPhase {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The new phase.
+        phase: Phase,
+    },
+    /// Operator: suspend or reactivate an account (a killed account can be reactivated too).
+    SetAccountStatus {
+        /// The account.
+        account: AccountId,
+        /// Active or suspended.
+        status: AccountStatus,
+    },
+    /// Operator: kill switch: cancel every open order of the account and refuse new ones.
+    Kill {
+        /// The account.
+        account: AccountId,
+    },
+    /// Operator: cancel anyone's order.
+    OperatorCancel {
+        /// The order.
+        order_id: OrderId,
+    },
+}
+
+impl Command {
+    /// The protocol name of the command.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::NewOrder(_) => "new_order",
+            Self::CancelOrder { .. } => "cancel_order",
+            Self::AmendOrder { .. } => "amend_order",
+            Self::Deposit { .. } => "deposit",
+            Self::Withdraw { .. } => "withdraw",
+            Self::Issue { .. } => "issue",
+            Self::Retire { .. } => "retire",
+            Self::SetGep { .. } => "set_gep",
+            Self::SetNeed { .. } => "set_need",
+            Self::SetReferencePrice { .. } => "set_reference_price",
+            Self::SetPhase { .. } => "set_phase",
+            Self::SetAccountStatus { .. } => "set_account_status",
+            Self::Kill { .. } => "kill",
+            Self::OperatorCancel { .. } => "operator_cancel",
+        }
+    }
+}
+
+/// A command with its place in the log: sequence, time and acting account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sequenced {
+    /// Gap-free sequence number.
+    pub seq: Seq,
+    /// The time the sequencer gave it.
+    pub time: Timestamp,
+    /// The account that sent it.
+    pub actor: AccountId,
+    /// What it asks.
+    pub command: Command,
+}

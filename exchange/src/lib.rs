@@ -1,0 +1,39 @@
+//! # ecomatch-exchange
+//!
+//! The exchange core: one deterministic state machine that takes [`Sequenced`] commands (order
+//! entry, cancel, amend, and every operator command) and returns [`Output`] messages. It owns the
+//! books (from `ecomatch-engine`) and the ledger and pre-trade gate (from `ecomatch-risk`), and
+//! glues them: every order passes the gate, reserves cash or lots, reaches its book, and each
+//! fill settles delivery versus payment at once.
+//!
+//! ## Invariants
+//! - A command either applies in full or is refused with one reject and changes nothing.
+//! - Cash held by an account equals, over its open buy orders, open lots × cash held per lot;
+//!   lots held equal the open quantity of its sell orders; cash and every holding are conserved
+//!   by trading (checked by [`Exchange::check_invariants`]).
+//! - No clock and no randomness: time and sequence come from the command, so replaying the same
+//!   commands gives the same outputs and the same [`Exchange::state_hash`].
+//!
+//! ## Example
+//! ```
+//! use ecomatch_exchange::{demo, Command, Sequenced, Output};
+//! use ecomatch_engine::id::{Seq, Timestamp};
+//!
+//! let mut ex = demo::exchange();
+//! let before = ex.state_hash();
+//! ex.check_invariants();
+//! assert_eq!(before, demo::exchange().state_hash(), "same genesis, same state");
+//! ```
+
+pub mod command;
+pub mod demo;
+pub mod hash;
+mod invariants;
+mod operator;
+pub mod output;
+pub mod state;
+mod trading;
+
+pub use command::{ClientOrderId, Command, OrderRequest, Sequenced};
+pub use output::{Message, Output, Recipient, Reject};
+pub use state::{Exchange, Genesis, GenesisError, Listing};

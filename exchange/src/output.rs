@@ -1,0 +1,254 @@
+//! What the exchange says: private reports to one account, public market data, and refusals.
+//! Every message is plain data (no allocation); the gateway turns it into the protocol's JSON.
+
+use core::fmt;
+
+use ecomatch_engine::book::{BookError, Phase, Side};
+use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Timestamp, TradeId};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_risk::error::LedgerError;
+use ecomatch_risk::gate::GateError;
+use ecomatch_risk::ledger::Balance;
+
+use crate::command::ClientOrderId;
+
+/// Who a message is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Recipient {
+    /// One account's private feed.
+    Account(AccountId),
+    /// Public market data.
+    Public,
+}
+
+/// The state of an order, with FIX execution-report meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderStatus {
+    /// Accepted and open, nothing filled.
+    New,
+    /// Open, partly filled.
+    PartiallyFilled,
+    /// Completely filled.
+    Filled,
+    /// Canceled (the reason says why).
+    Canceled,
+    /// Expired (IOC or FOK remainder, end of day).
+    Expired,
+    /// Open, amended.
+    Replaced,
+}
+
+impl OrderStatus {
+    /// The protocol name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::PartiallyFilled => "partially_filled",
+            Self::Filled => "filled",
+            Self::Canceled => "canceled",
+            Self::Expired => "expired",
+            Self::Replaced => "replaced",
+        }
+    }
+}
+
+/// An execution report on one order of the recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderReport {
+    /// The order.
+    pub order_id: OrderId,
+    /// The client's id for it.
+    pub client_order_id: Option<ClientOrderId>,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// Its side.
+    pub side: Side,
+    /// Its limit price.
+    pub price: Price,
+    /// Total quantity (filled + open + canceled part excluded).
+    pub qty: Qty,
+    /// Filled so far.
+    pub filled: Qty,
+    /// Open now.
+    pub leaves: Qty,
+    /// Its state.
+    pub status: OrderStatus,
+    /// Why it was canceled or expired.
+    pub reason: Option<&'static str>,
+}
+
+/// A fill of one of the recipient's orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FillReport {
+    /// The order.
+    pub order_id: OrderId,
+    /// The client's id for it.
+    pub client_order_id: Option<ClientOrderId>,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The trade.
+    pub trade_id: TradeId,
+    /// The order's side.
+    pub side: Side,
+    /// Trade price.
+    pub price: Price,
+    /// Traded quantity.
+    pub qty: Qty,
+    /// Open after the fill.
+    pub leaves: Qty,
+    /// Filled or partially filled.
+    pub status: OrderStatus,
+    /// True if the order was resting (maker).
+    pub maker: bool,
+    /// The fee charged.
+    pub fee: Cash,
+}
+
+/// Why a command was refused; nothing changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reject {
+    /// By the book.
+    Book(BookError),
+    /// By the ledger.
+    Ledger(LedgerError),
+    /// By the pre-trade gate.
+    Gate(GateError),
+    /// No such instrument.
+    UnknownInstrument(InstrumentId),
+    /// No such account.
+    UnknownAccount(AccountId),
+    /// The actor may not do this (operator commands, others' holdings).
+    NotAuthorized,
+    /// The instrument does not trade in this mode.
+    ModeNotAllowed,
+}
+
+impl Reject {
+    /// The stable code.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Book(e) => e.code(),
+            Self::Ledger(e) => e.code(),
+            Self::Gate(e) => e.code(),
+            Self::UnknownInstrument(_) => "UNKNOWN_INSTRUMENT",
+            Self::UnknownAccount(_) => "UNKNOWN_ACCOUNT",
+            Self::NotAuthorized => "NOT_AUTHORIZED",
+            Self::ModeNotAllowed => "MODE_NOT_ALLOWED",
+        }
+    }
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Book(e) => e.fmt(f),
+            Self::Ledger(e) => e.fmt(f),
+            Self::Gate(e) => e.fmt(f),
+            Self::UnknownInstrument(i) => write!(f, "instrument {i} does not exist"),
+            Self::UnknownAccount(a) => write!(f, "account {a} does not exist"),
+            Self::NotAuthorized => f.write_str("this account may not do that"),
+            Self::ModeNotAllowed => f.write_str("the instrument does not trade continuously"),
+        }
+    }
+}
+
+impl From<BookError> for Reject {
+    fn from(e: BookError) -> Self {
+        Self::Book(e)
+    }
+}
+
+impl From<LedgerError> for Reject {
+    fn from(e: LedgerError) -> Self {
+        Self::Ledger(e)
+    }
+}
+
+impl From<GateError> for Reject {
+    fn from(e: GateError) -> Self {
+        Self::Gate(e)
+    }
+}
+
+/// One message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// An execution report (private).
+    Order(OrderReport),
+    /// A fill (private).
+    Fill(FillReport),
+    /// A refusal of the recipient's command (private).
+    Reject(Reject),
+    /// An operator command done (private to the operator).
+    Done {
+        /// The command's name.
+        command: &'static str,
+    },
+    /// Cash of the recipient after a change by an operator (private).
+    Cash(Balance),
+    /// Holding of the recipient after a change by an operator or a retirement (private).
+    Holding {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The balance.
+        balance: Balance,
+    },
+    /// A public trade.
+    Trade {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The trade.
+        trade_id: TradeId,
+        /// Price.
+        price: Price,
+        /// Quantity.
+        qty: Qty,
+        /// The taker's side.
+        aggressor: Side,
+        /// When.
+        time: Timestamp,
+    },
+    /// A public level-2 change; `qty` zero removes the level.
+    Level {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// Side of the level.
+        side: Side,
+        /// Its price.
+        price: Price,
+        /// Total resting now.
+        qty: Qty,
+    },
+    /// A public phase change.
+    Phase {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The new phase.
+        phase: Phase,
+    },
+    /// A public reference price change, with the new band.
+    Reference {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The new reference price.
+        price: Price,
+        /// Lowest allowed price.
+        band_lo: Price,
+        /// Highest allowed price.
+        band_hi: Price,
+    },
+    /// An account's status changed (private to it).
+    Status(ecomatch_risk::account::AccountStatus),
+}
+
+/// A message and who it is for. `reply` marks the direct answer to the command's sender, so
+/// the gateway can echo the request id on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Output {
+    /// The recipient.
+    pub to: Recipient,
+    /// True on the direct answer to the command's sender.
+    pub reply: bool,
+    /// The message.
+    pub msg: Message,
+}

@@ -1,0 +1,273 @@
+//! The exchange's state: the markets (instrument + book), the ledger, open orders with the
+//! holds that back them, quota usage, and the counters. Built from a [`Genesis`].
+
+use std::collections::BTreeMap;
+
+use ecomatch_engine::book::{Event, OrderBook, Side};
+use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
+use ecomatch_engine::instrument::Instrument;
+use ecomatch_engine::quantity::{Price, Qty};
+use ecomatch_risk::account::{Account, AccountKind};
+use ecomatch_risk::gate::{Eligibility, GepRecord, Usage};
+use ecomatch_risk::ledger::{Ledger, fee};
+use rustc_hash::FxHashMap;
+
+use crate::command::{ClientOrderId, Command, Sequenced};
+use crate::output::Reject;
+
+/// An instrument as listed: its definition and its trading terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listing {
+    /// The instrument.
+    pub instrument: Instrument,
+    /// Fee on each side of a trade, in basis points of its value.
+    pub fee_bps: u32,
+    /// Who may trade it.
+    pub eligibility: Eligibility,
+    /// The most an account may hold and have bought or open to buy, if limited.
+    pub holding_limit: Option<Qty>,
+}
+
+/// Everything the exchange starts from: listings, accounts, the fee account, and opening
+/// operator commands (initial cash, holdings, GEP records, needs) applied before the first
+/// sequenced command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Genesis {
+    /// Instruments and their terms.
+    pub listings: Vec<Listing>,
+    /// Accounts, numbered in this order from 0.
+    pub accounts: Vec<Account>,
+    /// The operator account that receives fees and issues the opening commands.
+    pub fee_account: AccountId,
+    /// Operator commands applied at start.
+    pub opening: Vec<Command>,
+}
+
+/// Why a genesis could not start an exchange.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GenesisError {
+    /// Two listings with one id.
+    DuplicateInstrument(InstrumentId),
+    /// Two accounts with one name.
+    DuplicateAccount(String),
+    /// The fee account is missing or not an operator.
+    FeeAccount,
+    /// An opening command was refused.
+    Opening {
+        /// Its position in `opening`.
+        index: usize,
+        /// Why.
+        reject: Reject,
+    },
+}
+
+impl core::fmt::Display for GenesisError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::DuplicateInstrument(i) => write!(f, "instrument {i} is listed twice"),
+            Self::DuplicateAccount(a) => write!(f, "account {a} is defined twice"),
+            Self::FeeAccount => f.write_str("the fee account must be an operator account"),
+            Self::Opening { index, reject } => {
+                write!(
+                    f,
+                    "opening command {index} refused: {} ({reject})",
+                    reject.code()
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for GenesisError {}
+
+/// A listed instrument with its book.
+#[derive(Clone, Debug)]
+pub(crate) struct Market {
+    pub(crate) listing: Listing,
+    pub(crate) book: OrderBook,
+}
+
+/// An open order, with what backs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OpenOrder {
+    pub(crate) account: AccountId,
+    pub(crate) market: u32,
+    pub(crate) side: Side,
+    pub(crate) price: Price,
+    /// Total quantity: filled + open.
+    pub(crate) qty: Qty,
+    pub(crate) filled: Qty,
+    /// For buys: cash held per open lot (price + the most fee a lot can cost), in fen.
+    pub(crate) per_lot_hold: u64,
+    pub(crate) client_order_id: Option<ClientOrderId>,
+}
+
+impl OpenOrder {
+    pub(crate) fn leaves(&self) -> Qty {
+        self.qty
+            .checked_sub(self.filled)
+            .expect("filled within qty")
+    }
+}
+
+/// The exchange core: a deterministic state machine of [`Sequenced`] commands.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub(crate) markets: Vec<Market>,
+    pub(crate) by_id: BTreeMap<InstrumentId, u32>,
+    pub(crate) ledger: Ledger,
+    pub(crate) fee_account: AccountId,
+    pub(crate) orders: FxHashMap<OrderId, OpenOrder>,
+    pub(crate) usage: FxHashMap<(AccountId, u32), Usage>,
+    pub(crate) gep: BTreeMap<(AccountId, u32), GepRecord>,
+    pub(crate) needs: BTreeMap<(AccountId, u32), u64>,
+    pub(crate) next_order: u64,
+    pub(crate) next_trade: u64,
+    pub(crate) last_seq: Seq,
+    /// Scratch buffer for book events, reused by every command.
+    pub(crate) events: Vec<Event>,
+}
+
+impl Exchange {
+    /// Builds the exchange from a genesis, applying its opening commands.
+    pub fn new(genesis: Genesis) -> Result<Self, GenesisError> {
+        let mut by_id = BTreeMap::new();
+        let mut markets = Vec::with_capacity(genesis.listings.len());
+        for (i, listing) in genesis.listings.into_iter().enumerate() {
+            let id = listing.instrument.spec().id;
+            if by_id.insert(id, i as u32).is_some() {
+                return Err(GenesisError::DuplicateInstrument(id));
+            }
+            let book = OrderBook::for_instrument(&listing.instrument);
+            markets.push(Market { listing, book });
+        }
+        let mut ledger = Ledger::new();
+        for account in genesis.accounts {
+            if ledger.find(&account.name).is_some() {
+                return Err(GenesisError::DuplicateAccount(account.name));
+            }
+            ledger.open(account);
+        }
+        let fee_ok = ledger
+            .account(genesis.fee_account)
+            .is_ok_and(|a| a.kind == AccountKind::Operator);
+        if !fee_ok {
+            return Err(GenesisError::FeeAccount);
+        }
+        let mut ex = Self {
+            markets,
+            by_id,
+            ledger,
+            fee_account: genesis.fee_account,
+            orders: FxHashMap::default(),
+            usage: FxHashMap::default(),
+            gep: BTreeMap::new(),
+            needs: BTreeMap::new(),
+            next_order: 0,
+            next_trade: 0,
+            last_seq: Seq(0),
+            events: Vec::with_capacity(1024),
+        };
+        let mut out = Vec::new();
+        for (index, command) in genesis.opening.iter().enumerate() {
+            let cmd = Sequenced {
+                seq: Seq(0),
+                time: Timestamp(0),
+                actor: genesis.fee_account,
+                command: *command,
+            };
+            ex.execute(&cmd, &mut out)
+                .map_err(|reject| GenesisError::Opening { index, reject })?;
+        }
+        Ok(ex)
+    }
+
+    /// The ledger (accounts and balances).
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The book of an instrument.
+    pub fn book(&self, instrument: InstrumentId) -> Option<&OrderBook> {
+        self.by_id
+            .get(&instrument)
+            .map(|&m| &self.markets[m as usize].book)
+    }
+
+    /// A listing.
+    pub fn listing(&self, instrument: InstrumentId) -> Option<&Listing> {
+        self.by_id
+            .get(&instrument)
+            .map(|&m| &self.markets[m as usize].listing)
+    }
+
+    /// Every listing, in listing order.
+    pub fn listings(&self) -> impl Iterator<Item = &Listing> {
+        self.markets.iter().map(|m| &m.listing)
+    }
+
+    /// The fee account.
+    pub fn fee_account(&self) -> AccountId {
+        self.fee_account
+    }
+
+    /// The sequence number of the last command applied.
+    pub fn last_seq(&self) -> Seq {
+        self.last_seq
+    }
+
+    /// A county's GEP record for a GEP instrument.
+    pub fn gep_record(&self, account: AccountId, instrument: InstrumentId) -> Option<GepRecord> {
+        let m = *self.by_id.get(&instrument)?;
+        self.gep.get(&(account, m)).copied()
+    }
+
+    /// What an account has bought, sold and has open in an instrument.
+    pub fn usage(&self, account: AccountId, instrument: InstrumentId) -> Usage {
+        self.by_id
+            .get(&instrument)
+            .and_then(|&m| self.usage.get(&(account, m)).copied())
+            .unwrap_or_default()
+    }
+
+    /// The account that owns an open order.
+    pub fn order_owner(&self, order_id: OrderId) -> Option<AccountId> {
+        self.orders.get(&order_id).map(|o| o.account)
+    }
+
+    pub(crate) fn market_of(&self, instrument: InstrumentId) -> Result<u32, Reject> {
+        self.by_id
+            .get(&instrument)
+            .copied()
+            .ok_or(Reject::UnknownInstrument(instrument))
+    }
+
+    pub(crate) fn require_operator(&self, actor: AccountId) -> Result<(), Reject> {
+        match self.ledger.account(actor) {
+            Ok(a) if a.kind == AccountKind::Operator => Ok(()),
+            Ok(_) => Err(Reject::NotAuthorized),
+            Err(_) => Err(Reject::UnknownAccount(actor)),
+        }
+    }
+
+    /// Cash held per lot of a buy at `price`: the price plus the fee on one lot, rounded up, so
+    /// that the fees of any split of the order into fills never exceed what is held.
+    pub(crate) fn per_lot_hold(&self, market: u32, price: Price) -> Option<u64> {
+        let l = &self.markets[market as usize].listing;
+        let cash = price
+            .checked_mul(Qty::from_lots(1))?
+            .to_cash(l.instrument.cash_per_tick_lot())?;
+        cash.checked_add(fee(cash, l.fee_bps)?)
+            .map(ecomatch_engine::quantity::Cash::fen)
+    }
+}
+
+impl Exchange {
+    /// Opens every book for continuous trading (the start of a demo day).
+    pub fn open_all_markets(&mut self) {
+        for m in &mut self.markets {
+            m.book
+                .set_phase(ecomatch_engine::book::Phase::Continuous, &mut Vec::new());
+        }
+    }
+}

@@ -1,0 +1,577 @@
+//! Order entry, cancel and amend through the pre-trade gate, and the turning of book events
+//! into settlement, holds released, and reports.
+
+use ecomatch_engine::book::{BookError, CancelReason, Event, NewOrder, Side, Stp};
+use ecomatch_engine::id::{AccountId, OrderId, Timestamp, TradeId};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_risk::gate::{self, GateError, QuotaKind};
+use ecomatch_risk::ledger::{Settlement, fee};
+
+use crate::command::{Command, OrderRequest, Sequenced};
+use crate::output::{FillReport, Message, OrderReport, OrderStatus, Output, Recipient, Reject};
+use crate::state::{Exchange, OpenOrder};
+
+impl Exchange {
+    /// Applies one command: either it succeeds and `out` receives every message it causes, or
+    /// it is refused, nothing changes, and `out` receives one reject for the sender.
+    pub fn apply(&mut self, cmd: &Sequenced, out: &mut Vec<Output>) {
+        assert!(
+            cmd.seq > self.last_seq,
+            "sequence {} after {}",
+            cmd.seq,
+            self.last_seq
+        );
+        self.last_seq = cmd.seq;
+        if let Err(reject) = self.execute(cmd, out) {
+            out.push(Output {
+                to: Recipient::Account(cmd.actor),
+                reply: true,
+                msg: Message::Reject(reject),
+            });
+        }
+    }
+
+    pub(crate) fn execute(&mut self, cmd: &Sequenced, out: &mut Vec<Output>) -> Result<(), Reject> {
+        self.ledger
+            .account(cmd.actor)
+            .map_err(|_| Reject::UnknownAccount(cmd.actor))?;
+        match cmd.command {
+            Command::NewOrder(req) => self.new_order(cmd.actor, cmd.time, &req, out),
+            Command::CancelOrder { order_id } => self.cancel(cmd.actor, order_id, cmd.time, out),
+            Command::AmendOrder {
+                order_id,
+                price,
+                qty,
+            } => self.amend(cmd.actor, order_id, price, qty, cmd.time, out),
+            _ => self.operator(cmd, out),
+        }
+    }
+
+    fn new_order(
+        &mut self,
+        actor: AccountId,
+        time: Timestamp,
+        req: &OrderRequest,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Reject> {
+        let m = self.market_of(req.instrument)?;
+        let market = &self.markets[m as usize];
+        let inst = &market.listing.instrument;
+        if !inst.spec().modes.continuous {
+            return Err(Reject::ModeNotAllowed);
+        }
+        let account = self.ledger.account(actor)?;
+        market.listing.eligibility.check(account, req.side)?;
+        let (lo, hi) = market.book.band();
+        let price = req
+            .price
+            .unwrap_or(if req.side == Side::Buy { hi } else { lo });
+        gate::check_size(inst, req.qty, price.checked_mul(req.qty))?;
+        self.check_quotas(actor, m, req.side, req.qty.lots())?;
+        let per_lot_hold = self.reserve(actor, m, req.side, price, req.qty)?;
+        let id = OrderId(self.next_order + 1);
+        let order = NewOrder {
+            id,
+            account: actor,
+            side: req.side,
+            price: req.price,
+            qty: req.qty,
+            tif: req.tif,
+            post_only: req.post_only,
+            stp: req.stp.unwrap_or(Stp::CancelNewest),
+        };
+        self.events.clear();
+        if let Err(e) = self.markets[m as usize]
+            .book
+            .submit(&order, &mut self.events)
+        {
+            self.unreserve(actor, m, req.side, per_lot_hold, req.qty);
+            return Err(e.into());
+        }
+        self.next_order += 1;
+        self.orders.insert(
+            id,
+            OpenOrder {
+                account: actor,
+                market: m,
+                side: req.side,
+                price,
+                qty: req.qty,
+                filled: Qty::ZERO,
+                per_lot_hold,
+                client_order_id: req.client_order_id,
+            },
+        );
+        self.add_open(actor, m, req.side, i128::from(req.qty.lots()));
+        self.process_events(m, time, out);
+        Ok(())
+    }
+
+    /// GEP quota, need cap and holding limit for `more` lots on `side`.
+    fn check_quotas(&self, actor: AccountId, m: u32, side: Side, more: u64) -> Result<(), Reject> {
+        let market = &self.markets[m as usize];
+        let usage = self.usage.get(&(actor, m)).copied().unwrap_or_default();
+        if gate::is_gep(&market.listing.instrument) {
+            let record = self.gep.get(&(actor, m)).ok_or(GateError::NoGepRecord)?;
+            gate::check_quota(QuotaKind::Gep, usage, side, more, record.allowance(side))?;
+        }
+        if side == Side::Buy && market.listing.eligibility.buyer_needs_approval {
+            let need = self
+                .needs
+                .get(&(actor, m))
+                .ok_or(GateError::NoApprovedNeed)?;
+            gate::check_quota(QuotaKind::Need, usage, side, more, *need)?;
+        }
+        if let (Side::Buy, Some(limit)) = (side, market.listing.holding_limit) {
+            let held = self
+                .ledger
+                .holding(actor, market.listing.instrument.spec().id)?
+                .total();
+            // Holdings already include what was bought, so count only what is open to buy.
+            let open = gate::Usage {
+                open_buy: usage.open_buy,
+                ..gate::Usage::default()
+            };
+            gate::check_quota(
+                QuotaKind::HoldingLimit,
+                open,
+                side,
+                more.saturating_add(held),
+                limit.lots(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Holds cash (buys) or locks lots (sells) for `qty`; returns the cash held per lot.
+    fn reserve(
+        &mut self,
+        actor: AccountId,
+        m: u32,
+        side: Side,
+        price: Price,
+        qty: Qty,
+    ) -> Result<u64, Reject> {
+        match side {
+            Side::Buy => {
+                let per_lot = self
+                    .per_lot_hold(m, price)
+                    .ok_or(Reject::Ledger(ecomatch_risk::error::LedgerError::Overflow))?;
+                let hold = per_lot
+                    .checked_mul(qty.lots())
+                    .ok_or(Reject::Ledger(ecomatch_risk::error::LedgerError::Overflow))?;
+                self.ledger.hold_cash(actor, Cash::from_fen(hold))?;
+                Ok(per_lot)
+            }
+            Side::Sell => {
+                let inst = self.markets[m as usize].listing.instrument.spec().id;
+                self.ledger.lock(actor, inst, qty)?;
+                Ok(0)
+            }
+        }
+    }
+
+    /// Gives back what [`Self::reserve`] took for `qty` open lots.
+    pub(crate) fn unreserve(
+        &mut self,
+        actor: AccountId,
+        m: u32,
+        side: Side,
+        per_lot: u64,
+        qty: Qty,
+    ) {
+        let r = match side {
+            Side::Buy => self
+                .ledger
+                .release_cash(actor, Cash::from_fen(per_lot * qty.lots())),
+            Side::Sell => {
+                let inst = self.markets[m as usize].listing.instrument.spec().id;
+                self.ledger.unlock(actor, inst, qty)
+            }
+        };
+        r.expect("a hold is released exactly as it was taken");
+    }
+
+    fn add_open(&mut self, actor: AccountId, m: u32, side: Side, delta: i128) {
+        let u = self.usage.entry((actor, m)).or_default();
+        let open = match side {
+            Side::Buy => &mut u.open_buy,
+            Side::Sell => &mut u.open_sell,
+        };
+        *open = u64::try_from(i128::from(*open) + delta).expect("open quantity stays in range");
+    }
+
+    /// The actor's own open order, or the refusal an outsider gets (never revealing others').
+    fn own_order(&self, actor: AccountId, order_id: OrderId) -> Result<OpenOrder, Reject> {
+        match self.orders.get(&order_id) {
+            Some(o) if o.account == actor => Ok(*o),
+            None if order_id.0 <= self.next_order => {
+                Err(Reject::Book(BookError::OrderNotOpen(order_id)))
+            }
+            _ => Err(Reject::Book(BookError::UnknownOrder(order_id))),
+        }
+    }
+
+    fn cancel(
+        &mut self,
+        actor: AccountId,
+        order_id: OrderId,
+        time: Timestamp,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Reject> {
+        let o = self.own_order(actor, order_id)?;
+        self.cancel_order(o.market, order_id, CancelReason::Requested, time, out)
+    }
+
+    /// Cancels an order in its book and settles the consequences.
+    pub(crate) fn cancel_order(
+        &mut self,
+        m: u32,
+        id: OrderId,
+        reason: CancelReason,
+        time: Timestamp,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Reject> {
+        self.events.clear();
+        self.markets[m as usize]
+            .book
+            .cancel(id, reason, &mut self.events)?;
+        self.process_events(m, time, out);
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn amend(
+        &mut self,
+        actor: AccountId,
+        id: OrderId,
+        price: Option<Price>,
+        qty: Option<Qty>,
+        time: Timestamp,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Reject> {
+        let o = self.own_order(actor, id)?;
+        let m = o.market;
+        let new_price = price.unwrap_or(o.price);
+        let new_qty = qty.unwrap_or(o.qty);
+        let (old_leaves, new_leaves) = (
+            o.leaves().lots(),
+            new_qty.lots().saturating_sub(o.filled.lots()),
+        );
+        if new_leaves > old_leaves {
+            gate::check_size(
+                &self.markets[m as usize].listing.instrument,
+                new_qty,
+                new_price.checked_mul(new_qty),
+            )?;
+            self.check_quotas(actor, m, o.side, new_leaves - old_leaves)?;
+        }
+        let per_lot = if o.side == Side::Buy {
+            self.per_lot_hold(m, new_price)
+                .ok_or(Reject::Ledger(ecomatch_risk::error::LedgerError::Overflow))?
+        } else {
+            0
+        };
+        let (old_hold, new_hold) = match o.side {
+            Side::Buy => (
+                u128::from(o.per_lot_hold) * u128::from(old_leaves),
+                u128::from(per_lot) * u128::from(new_leaves),
+            ),
+            Side::Sell => (u128::from(old_leaves), u128::from(new_leaves)),
+        };
+        let extra = u64::try_from(new_hold.saturating_sub(old_hold))
+            .map_err(|_| Reject::Ledger(ecomatch_risk::error::LedgerError::Overflow))?;
+        if extra > 0 {
+            self.reserve_more(actor, m, o.side, extra)?;
+        }
+        self.events.clear();
+        if let Err(e) = self.markets[m as usize]
+            .book
+            .amend(id, price, qty, &mut self.events)
+        {
+            if extra > 0 {
+                self.release_amount(actor, m, o.side, extra);
+            }
+            return Err(e.into());
+        }
+        let freed = old_hold.saturating_sub(new_hold) as u64;
+        if freed > 0 {
+            self.release_amount(actor, m, o.side, freed);
+        }
+        let order = self.orders.get_mut(&id).expect("an amended order is open");
+        order.per_lot_hold = per_lot;
+        self.add_open(
+            actor,
+            m,
+            o.side,
+            i128::from(new_leaves) - i128::from(old_leaves),
+        );
+        self.process_events(m, time, out);
+        Ok(())
+    }
+
+    fn reserve_more(
+        &mut self,
+        actor: AccountId,
+        m: u32,
+        side: Side,
+        amount: u64,
+    ) -> Result<(), Reject> {
+        match side {
+            Side::Buy => self.ledger.hold_cash(actor, Cash::from_fen(amount))?,
+            Side::Sell => {
+                let inst = self.markets[m as usize].listing.instrument.spec().id;
+                self.ledger.lock(actor, inst, Qty::from_lots(amount))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn release_amount(&mut self, actor: AccountId, m: u32, side: Side, amount: u64) {
+        let per_unit = u64::from(side == Side::Buy);
+        self.unreserve(actor, m, side, per_unit, Qty::from_lots(amount));
+    }
+
+    /// Turns the book's events of the last request into settlement and messages.
+    pub(crate) fn process_events(&mut self, m: u32, time: Timestamp, out: &mut Vec<Output>) {
+        let events = core::mem::take(&mut self.events);
+        let instrument = self.markets[m as usize].listing.instrument.spec().id;
+        for e in &events {
+            match *e {
+                Event::Accepted { order_id, .. } => {
+                    let o = self.orders[&order_id];
+                    out.push(report(
+                        &o,
+                        order_id,
+                        instrument,
+                        OrderStatus::New,
+                        None,
+                        true,
+                    ));
+                }
+                Event::Trade {
+                    maker,
+                    taker,
+                    price,
+                    qty,
+                    aggressor,
+                    ..
+                } => {
+                    self.settle_trade(m, maker, taker, price, qty, aggressor, time, out);
+                }
+                Event::Canceled {
+                    order_id,
+                    qty,
+                    leaves,
+                    reason,
+                    ..
+                } => {
+                    let status = if leaves.is_zero() {
+                        OrderStatus::Canceled
+                    } else {
+                        OrderStatus::Replaced
+                    };
+                    self.close_part(m, order_id, qty, status, reason.as_str(), out);
+                }
+                Event::Expired {
+                    order_id,
+                    qty,
+                    reason,
+                    ..
+                } => {
+                    self.close_part(m, order_id, qty, OrderStatus::Expired, reason.as_str(), out);
+                }
+                Event::Amended {
+                    order_id,
+                    price,
+                    qty,
+                    ..
+                } => {
+                    let o = self
+                        .orders
+                        .get_mut(&order_id)
+                        .expect("amended order is open");
+                    o.price = price;
+                    o.qty = qty;
+                    let o = *o;
+                    out.push(report(
+                        &o,
+                        order_id,
+                        instrument,
+                        OrderStatus::Replaced,
+                        None,
+                        true,
+                    ));
+                }
+                Event::Level {
+                    side, price, qty, ..
+                } => {
+                    out.push(public(Message::Level {
+                        instrument,
+                        side,
+                        price,
+                        qty,
+                    }));
+                }
+                Event::Phase { phase } => out.push(public(Message::Phase { instrument, phase })),
+            }
+        }
+        self.events = events;
+    }
+
+    /// An order loses `qty` open lots without a trade: the hold for them is released.
+    fn close_part(
+        &mut self,
+        m: u32,
+        id: OrderId,
+        qty: Qty,
+        status: OrderStatus,
+        reason: &'static str,
+        out: &mut Vec<Output>,
+    ) {
+        let instrument = self.markets[m as usize].listing.instrument.spec().id;
+        let o = self.orders.get_mut(&id).expect("a canceled order was open");
+        o.qty = o.qty.checked_sub(qty).expect("cancel within the order");
+        let o = *o;
+        self.unreserve(o.account, m, o.side, o.per_lot_hold, qty);
+        self.add_open(o.account, m, o.side, -i128::from(qty.lots()));
+        if o.leaves().is_zero() {
+            self.orders.remove(&id);
+        }
+        let status = if status == OrderStatus::Replaced && o.filled.is_zero() {
+            OrderStatus::New
+        } else if status == OrderStatus::Replaced {
+            OrderStatus::PartiallyFilled
+        } else {
+            status
+        };
+        out.push(report(&o, id, instrument, status, Some(reason), false));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn settle_trade(
+        &mut self,
+        m: u32,
+        maker: OrderId,
+        taker: OrderId,
+        price: Price,
+        qty: Qty,
+        aggressor: Side,
+        time: Timestamp,
+        out: &mut Vec<Output>,
+    ) {
+        let listing = &self.markets[m as usize].listing;
+        let instrument = listing.instrument.spec().id;
+        let amount = price
+            .checked_mul(qty)
+            .and_then(|n| n.to_cash(listing.instrument.cash_per_tick_lot()))
+            .expect("trade value fits: it was held");
+        let fee_each = fee(amount, listing.fee_bps).expect("fee fits");
+        let (buy_id, sell_id) = if aggressor == Side::Buy {
+            (taker, maker)
+        } else {
+            (maker, taker)
+        };
+        let (buy, sell) = (self.orders[&buy_id], self.orders[&sell_id]);
+        let settlement = Settlement {
+            instrument,
+            buyer: buy.account,
+            seller: sell.account,
+            fee_account: self.fee_account,
+            qty,
+            amount,
+            buyer_fee: fee_each,
+            seller_fee: fee_each,
+            buyer_hold: Cash::from_fen(buy.per_lot_hold * qty.lots()),
+        };
+        self.ledger
+            .settle(&settlement)
+            .expect("holds back every fill");
+        self.next_trade += 1;
+        let trade_id = TradeId(self.next_trade);
+        for (id, is_maker) in [(maker, true), (taker, false)] {
+            let o = self.orders.get_mut(&id).expect("a trading order is open");
+            o.filled = o.filled.checked_add(qty).expect("fill within the order");
+            let o = *o;
+            let u = self.usage.entry((o.account, m)).or_default();
+            match o.side {
+                Side::Buy => {
+                    u.open_buy -= qty.lots();
+                    u.bought += qty.lots();
+                }
+                Side::Sell => {
+                    u.open_sell -= qty.lots();
+                    u.sold += qty.lots();
+                }
+            }
+            let leaves = o.leaves();
+            if leaves.is_zero() {
+                self.orders.remove(&id);
+            }
+            let status = if leaves.is_zero() {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+            out.push(Output {
+                to: Recipient::Account(o.account),
+                reply: false,
+                msg: Message::Fill(FillReport {
+                    order_id: id,
+                    client_order_id: o.client_order_id,
+                    instrument,
+                    trade_id,
+                    side: o.side,
+                    price,
+                    qty,
+                    leaves,
+                    status,
+                    maker: is_maker,
+                    fee: fee_each,
+                }),
+            });
+        }
+        out.push(public(Message::Trade {
+            instrument,
+            trade_id,
+            price,
+            qty,
+            aggressor,
+            time,
+        }));
+    }
+}
+
+fn public(msg: Message) -> Output {
+    Output {
+        to: Recipient::Public,
+        reply: false,
+        msg,
+    }
+}
+
+fn report(
+    o: &OpenOrder,
+    id: OrderId,
+    instrument: ecomatch_engine::id::InstrumentId,
+    status: OrderStatus,
+    reason: Option<&'static str>,
+    reply: bool,
+) -> Output {
+    Output {
+        to: Recipient::Account(o.account),
+        reply,
+        msg: Message::Order(OrderReport {
+            order_id: id,
+            client_order_id: o.client_order_id,
+            instrument,
+            side: o.side,
+            price: o.price,
+            qty: o.qty,
+            filled: o.filled,
+            leaves: o.leaves(),
+            status,
+            reason,
+        }),
+    }
+}
