@@ -31,10 +31,10 @@ impl Exchange {
             match o.side {
                 Side::Buy => {
                     *cash_held.entry(o.account).or_default() +=
-                        u128::from(o.per_lot_hold) * u128::from(o.leaves().lots())
+                        u128::from(o.per_lot_hold) * u128::from(o.leaves().lots());
                 }
                 Side::Sell => {
-                    *lots_held.entry((o.account, o.market)).or_default() += o.leaves().lots()
+                    *lots_held.entry((o.account, o.market)).or_default() += o.leaves().lots();
                 }
             }
             *open.entry((o.account, o.market, o.side)).or_default() += o.leaves().lots();

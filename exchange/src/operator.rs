@@ -80,10 +80,10 @@ impl Exchange {
                 self.needs.insert((account, m), qty.lots());
             }
             Command::SetReferencePrice { instrument, price } => {
-                self.set_reference(instrument, price, out)?
+                self.set_reference(instrument, price, out)?;
             }
             Command::SetPhase { instrument, phase } => {
-                self.set_phase(instrument, phase, cmd, out)?
+                self.set_phase(instrument, phase, cmd, out)?;
             }
             Command::SetAccountStatus { account, status } => {
                 self.ledger.set_status(account, status)?;
