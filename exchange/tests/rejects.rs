@@ -1,6 +1,8 @@
 //! Every reject code of the exchange, each shown with the command that earns it, and each
 //! leaving the state exactly as it was (same state hash, one reject message, nothing else).
 
+#![allow(clippy::too_many_lines)] // one test per family of refusals reads better whole
+
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
 use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
