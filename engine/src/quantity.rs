@@ -63,9 +63,12 @@ fn steps_of(value: Decimal, step: Decimal) -> Result<u64, ConvertError> {
 fn decimal_of(n: u64, step: Decimal) -> Decimal {
     // 2^64 × a step of at most 28 significant digits can exceed Decimal's 96 bits only for
     // absurd steps; instruments are validated so that their band fits (see `Instrument`).
-    Decimal::from(n)
+    let mut d = Decimal::from(n)
         .checked_mul(step)
-        .expect("decimal overflow: instrument step too large for its range")
+        .expect("decimal overflow: instrument step too large for its range");
+    // Keep the step's places, so zero prints as `0.00` for a step of 0.01, like any other value.
+    d.rescale(step.scale());
+    d
 }
 
 /// A price, counted in ticks of its instrument. Always an exact multiple of the tick.

@@ -230,6 +230,12 @@ impl Exchange {
             .unwrap_or_default()
     }
 
+    /// The instrument of an open order of `owner` (`None` for anyone else's order).
+    pub fn order_instrument(&self, order_id: OrderId, owner: AccountId) -> Option<InstrumentId> {
+        let o = self.orders.get(&order_id).filter(|o| o.account == owner)?;
+        Some(self.markets[o.market as usize].listing.instrument.spec().id)
+    }
+
     /// The account that owns an open order.
     pub fn order_owner(&self, order_id: OrderId) -> Option<AccountId> {
         self.orders.get(&order_id).map(|o| o.account)
@@ -268,6 +274,20 @@ impl Exchange {
         for m in &mut self.markets {
             m.book
                 .set_phase(ecomatch_engine::book::Phase::Continuous, &mut Vec::new());
+        }
+    }
+}
+
+impl Exchange {
+    /// Sets an instrument's phase before the first sequenced command (configuration).
+    pub fn set_initial_phase(
+        &mut self,
+        instrument: InstrumentId,
+        phase: ecomatch_engine::book::Phase,
+        out: &mut Vec<Event>,
+    ) {
+        if let Some(&m) = self.by_id.get(&instrument) {
+            self.markets[m as usize].book.set_phase(phase, out);
         }
     }
 }

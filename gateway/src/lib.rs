@@ -15,4 +15,7 @@
 //! assert!(String::from_utf8(out).unwrap().contains("trade"));
 //! ```
 
+pub mod config;
 pub mod demo;
+pub mod protocol;
+pub mod script;

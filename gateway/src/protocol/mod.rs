@@ -1,0 +1,39 @@
+//! The JSON protocol of ecomatch, shared by `ecomatch script` and the WebSocket server:
+//! requests are JSON objects with an `op`, decimals are JSON strings, and every reply has a
+//! `type` (see docs/PROTOCOL.md). This module turns requests into exchange commands, converting
+//! decimals exactly with each instrument's tick and lot, and exchange outputs into JSON.
+
+mod reply;
+mod request;
+
+pub use reply::{Publisher, account_snapshot, book_snapshot, encode, recipient_name, rfc3339};
+pub use request::{Envelope, Query, Request, parse_line, to_command};
+
+use core::fmt;
+
+/// A refusal at the edge, before a command reaches the exchange: the request could not be
+/// read or converted. Codes are stable, like the exchange's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EdgeError {
+    /// The stable code.
+    pub code: &'static str,
+    /// What was wrong, for a person.
+    pub message: String,
+}
+
+impl EdgeError {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for EdgeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for EdgeError {}

@@ -1,0 +1,253 @@
+//! Replies: exchange outputs as JSON objects, `to` and `type` first, decimals as strings.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, UNIX_EPOCH};
+
+use ecomatch_engine::book::Side;
+use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp};
+use ecomatch_engine::quantity::{Price, Qty};
+use ecomatch_exchange::{Exchange, Message, Output, Recipient};
+use ecomatch_risk::account::AccountStatus;
+use ecomatch_risk::ledger::Balance;
+use serde_json::{Map, Value, json};
+
+/// Numbers public messages per instrument, gap-free from 1, so a client can detect a gap.
+#[derive(Clone, Debug, Default)]
+pub struct Publisher {
+    seqs: BTreeMap<InstrumentId, u64>,
+}
+
+impl Publisher {
+    fn next(&mut self, instrument: InstrumentId) -> u64 {
+        let s = self.seqs.entry(instrument).or_insert(0);
+        *s += 1;
+        *s
+    }
+}
+
+/// The name of a recipient: an account's name, or `public`.
+pub fn recipient_name(ex: &Exchange, to: Recipient) -> String {
+    match to {
+        Recipient::Public => "public".into(),
+        Recipient::Account(a) => ex
+            .ledger()
+            .account(a)
+            .map_or_else(|_| a.to_string(), |acc| acc.name.clone()),
+    }
+}
+
+/// An RFC 3339 time with milliseconds, from the command's timestamp (never a clock).
+pub fn rfc3339(t: Timestamp) -> String {
+    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_nanos(t.0)).to_string()
+}
+
+struct Units<'a> {
+    ex: &'a Exchange,
+    inst: InstrumentId,
+}
+
+impl Units<'_> {
+    fn px(&self, p: Price) -> String {
+        p.to_decimal(self.spec().tick).to_string()
+    }
+
+    fn q(&self, q: Qty) -> String {
+        q.to_decimal(self.spec().lot).to_string()
+    }
+
+    fn spec(&self) -> &ecomatch_engine::instrument::InstrumentSpec {
+        self.ex
+            .listing(self.inst)
+            .expect("listed instrument")
+            .instrument
+            .spec()
+    }
+}
+
+fn fen(v: u64) -> String {
+    ecomatch_engine::quantity::Cash::from_fen(v).to_string()
+}
+
+fn status_str(s: AccountStatus) -> &'static str {
+    match s {
+        AccountStatus::Active => "active",
+        AccountStatus::Suspended => "suspended",
+        AccountStatus::Killed => "killed",
+    }
+}
+
+/// One output as a JSON object; `req_id` goes on the direct reply to the sender.
+pub fn encode(
+    ex: &Exchange,
+    out: &Output,
+    req_id: Option<&Value>,
+    publisher: &mut Publisher,
+) -> Value {
+    let mut m = Map::new();
+    m.insert("to".into(), recipient_name(ex, out.to).into());
+    let body = body(ex, &out.msg, publisher);
+    let Value::Object(body) = body else {
+        unreachable!("bodies are objects")
+    };
+    let mut body = body.into_iter();
+    if let Some((k, v)) = body.next() {
+        m.insert(k, v); // "type"
+    }
+    if let (true, Some(id)) = (out.reply, req_id) {
+        m.insert("req_id".into(), id.clone());
+    }
+    m.extend(body);
+    Value::Object(m)
+}
+
+fn body(ex: &Exchange, msg: &Message, publisher: &mut Publisher) -> Value {
+    match *msg {
+        Message::Order(r) => {
+            let u = Units {
+                ex,
+                inst: r.instrument,
+            };
+            let mut v = json!({"type": "order", "order_id": r.order_id.to_string()});
+            let o = v.as_object_mut().expect("object");
+            if let Some(c) = r.client_order_id {
+                o.insert("client_order_id".into(), c.as_str().into());
+            }
+            o.extend(json_fields(json!({
+                "instrument": r.instrument.as_str(), "side": r.side.as_str(), "price": u.px(r.price),
+                "qty": u.q(r.qty), "filled_qty": u.q(r.filled), "leaves_qty": u.q(r.leaves), "status": r.status.as_str(),
+            })));
+            if let Some(reason) = r.reason {
+                o.insert("reason".into(), reason.into());
+            }
+            v
+        }
+        Message::Fill(f) => {
+            let u = Units {
+                ex,
+                inst: f.instrument,
+            };
+            let mut v = json!({"type": "fill", "order_id": f.order_id.to_string()});
+            let o = v.as_object_mut().expect("object");
+            if let Some(c) = f.client_order_id {
+                o.insert("client_order_id".into(), c.as_str().into());
+            }
+            o.extend(json_fields(json!({
+                "instrument": f.instrument.as_str(), "trade_id": f.trade_id.to_string(), "side": f.side.as_str(),
+                "price": u.px(f.price), "qty": u.q(f.qty), "leaves_qty": u.q(f.leaves), "status": f.status.as_str(),
+                "liquidity": if f.maker { "maker" } else { "taker" }, "fee": f.fee.to_string(),
+            })));
+            v
+        }
+        Message::Reject(r) => json!({"type": "reject", "code": r.code(), "message": r.to_string()}),
+        Message::Done { command } => json!({"type": "done", "op": command}),
+        Message::Cash(b) => {
+            json!({"type": "cash", "available": fen(b.available), "held": fen(b.held)})
+        }
+        Message::Holding {
+            instrument,
+            balance,
+        } => {
+            let mut v = json!({"type": "holding"});
+            v.as_object_mut()
+                .expect("object")
+                .extend(json_fields(holding(ex, instrument, balance)));
+            v
+        }
+        Message::Status(s) => json!({"type": "account_status", "status": status_str(s)}),
+        Message::Trade {
+            instrument,
+            trade_id,
+            price,
+            qty,
+            aggressor,
+            time,
+        } => {
+            let u = Units {
+                ex,
+                inst: instrument,
+            };
+            json!({"type": "trade", "instrument": instrument.as_str(), "seq": publisher.next(instrument),
+                "trade_id": trade_id.to_string(), "price": u.px(price), "qty": u.q(qty),
+                "aggressor": aggressor.as_str(), "time": rfc3339(time)})
+        }
+        Message::Level {
+            instrument,
+            side,
+            price,
+            qty,
+        } => {
+            let u = Units {
+                ex,
+                inst: instrument,
+            };
+            json!({"type": "book_update", "instrument": instrument.as_str(), "seq": publisher.next(instrument),
+                "side": side.as_str(), "price": u.px(price), "qty": u.q(qty)})
+        }
+        Message::Phase { instrument, phase } => {
+            json!({"type": "phase", "instrument": instrument.as_str(),
+            "seq": publisher.next(instrument), "phase": phase.as_str()})
+        }
+        Message::Reference {
+            instrument,
+            price,
+            band_lo,
+            band_hi,
+        } => {
+            let u = Units {
+                ex,
+                inst: instrument,
+            };
+            json!({"type": "reference_price", "instrument": instrument.as_str(), "seq": publisher.next(instrument),
+                "price": u.px(price), "band": [u.px(band_lo), u.px(band_hi)]})
+        }
+    }
+}
+
+fn json_fields(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn holding(ex: &Exchange, instrument: InstrumentId, b: Balance) -> Value {
+    let u = Units {
+        ex,
+        inst: instrument,
+    };
+    json!({"instrument": instrument.as_str(), "available": u.q(Qty::from_lots(b.available)),
+        "held": u.q(Qty::from_lots(b.held))})
+}
+
+/// The reply to `get_book`: the top `depth` levels of each side, best first.
+pub fn book_snapshot(ex: &Exchange, instrument: InstrumentId, depth: usize) -> Value {
+    let book = ex.book(instrument).expect("listed instrument");
+    let u = Units {
+        ex,
+        inst: instrument,
+    };
+    let side = |s| {
+        book.levels(s)
+            .take(depth)
+            .map(|l| json!([u.px(l.price), u.q(l.qty)]))
+            .collect::<Vec<_>>()
+    };
+    json!({"type": "book", "instrument": instrument.as_str(), "phase": book.phase().as_str(),
+        "bids": side(Side::Buy), "asks": side(Side::Sell)})
+}
+
+/// The reply to `get_account`: status, cash and every holding of the account.
+pub fn account_snapshot(ex: &Exchange, account: AccountId) -> Value {
+    let a = ex.ledger().account(account).expect("known account");
+    let cash = ex.ledger().cash(account).expect("known account");
+    let holdings: Vec<Value> = ex
+        .listings()
+        .map(|l| l.instrument.spec().id)
+        .filter_map(|i| {
+            let b = ex.ledger().holding(account, i).ok()?;
+            (b.total() > 0).then(|| holding(ex, i, b))
+        })
+        .collect();
+    json!({"type": "account", "account": a.name, "kind": a.kind.code(), "status": status_str(a.status),
+        "cash": {"available": fen(cash.available), "held": fen(cash.held)}, "holdings": holdings})
+}

@@ -1,0 +1,516 @@
+//! Requests: JSON in, exchange commands out.
+
+use core::str::FromStr;
+
+use ecomatch_engine::book::{Phase, Side, Stp, Tif};
+use ecomatch_engine::id::{AccountId, InstrumentId, OrderId};
+use ecomatch_engine::quantity::{Cash, ConvertError, Price, Qty};
+use ecomatch_exchange::{ClientOrderId, Command, Exchange, OrderRequest};
+use ecomatch_risk::account::AccountStatus;
+use ecomatch_risk::gate::GepRecord;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::EdgeError;
+
+/// A request line taken apart: the fields every request may carry, and the request itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Envelope {
+    /// Echoed on the direct reply.
+    pub req_id: Option<Value>,
+    /// `ecomatch script` only: the acting account's name.
+    pub actor: Option<String>,
+    /// `ecomatch script` only: the time, RFC 3339 or milliseconds since the epoch.
+    pub at: Option<Value>,
+    /// The request, or why it could not be read.
+    pub request: Result<Request, EdgeError>,
+}
+
+/// Every request of the protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// Enter an order.
+    NewOrder(NewOrderReq),
+    /// Cancel an order.
+    CancelOrder(OrderRef),
+    /// Amend an order.
+    AmendOrder(AmendReq),
+    /// Operator: credit cash.
+    Deposit(CashReq),
+    /// Operator: debit cash.
+    Withdraw(CashReq),
+    /// Operator: issue lots.
+    Issue(QtyReq),
+    /// Retire lots (holder or operator).
+    Retire(QtyReq),
+    /// Operator: a county's verified GEP target and achievement.
+    SetGep(GepReq),
+    /// Operator: an approved requirement.
+    SetNeed(QtyReq),
+    /// Operator: the reference price.
+    SetReferencePrice(PriceReq),
+    /// Operator: the trading phase.
+    SetPhase(PhaseReq),
+    /// Operator: suspend or reactivate an account.
+    SetAccountStatus(StatusReq),
+    /// Operator: the kill switch.
+    Kill(AccountReq),
+    /// Operator: cancel anyone's order.
+    OperatorCancel(OrderRef),
+    /// Query: the book of an instrument.
+    GetBook(BookReq),
+    /// Query: the sender's balances.
+    GetAccount(Empty),
+}
+
+/// A request that reads and changes nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Query {
+    /// Levels of a book.
+    Book {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// How many levels per side.
+        depth: usize,
+    },
+    /// The sender's balances.
+    Account,
+}
+
+/// `new_order`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrderReq {
+    instrument: String,
+    side: SideW,
+    #[serde(rename = "type")]
+    kind: KindW,
+    price: Option<String>,
+    qty: String,
+    tif: Option<TifW>,
+    post_only: Option<bool>,
+    stp: Option<StpW>,
+    client_order_id: Option<String>,
+}
+
+/// `cancel_order`, `operator_cancel`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRef {
+    order_id: String,
+}
+
+/// `amend_order`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendReq {
+    order_id: String,
+    price: Option<String>,
+    qty: Option<String>,
+}
+
+/// `deposit`, `withdraw`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CashReq {
+    account: String,
+    amount: String,
+}
+
+/// `issue`, `retire`, `set_need`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QtyReq {
+    account: String,
+    instrument: String,
+    qty: String,
+}
+
+/// `set_gep`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GepReq {
+    account: String,
+    instrument: String,
+    target: String,
+    achieved: String,
+}
+
+/// `set_reference_price`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceReq {
+    instrument: String,
+    price: String,
+}
+
+/// `set_phase`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseReq {
+    instrument: String,
+    phase: PhaseW,
+}
+
+/// `set_account_status`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusReq {
+    account: String,
+    status: StatusW,
+}
+
+/// `kill`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountReq {
+    account: String,
+}
+
+/// `get_book`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookReq {
+    instrument: String,
+    depth: Option<u16>,
+}
+
+/// A request without fields.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SideW {
+    Buy,
+    Sell,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum KindW {
+    Limit,
+    Market,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TifW {
+    Gtc,
+    Day,
+    Ioc,
+    Fok,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StpW {
+    CancelNewest,
+    CancelOldest,
+    CancelBoth,
+    Decrement,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PhaseW {
+    Closed,
+    Continuous,
+    Halted,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StatusW {
+    Active,
+    Suspended,
+}
+
+/// Reads one request line. `script` says whether `as` and `at` are allowed.
+pub fn parse_line(line: &str, script: bool) -> Envelope {
+    let mut env = Envelope {
+        req_id: None,
+        actor: None,
+        at: None,
+        request: Err(EdgeError::new("BAD_JSON", "")),
+    };
+    let mut map: Map<String, Value> = match serde_json::from_str(line) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => {
+            env.request = Err(EdgeError::new("BAD_JSON", "a request is a JSON object"));
+            return env;
+        }
+        Err(e) => {
+            env.request = Err(EdgeError::new("BAD_JSON", e.to_string()));
+            return env;
+        }
+    };
+    env.req_id = map.remove("req_id");
+    if script {
+        env.actor = map.remove("as").and_then(|v| v.as_str().map(str::to_owned));
+        env.at = map.remove("at");
+    }
+    env.request = serde_json::from_value(Value::Object(map))
+        .map_err(|e| EdgeError::new("BAD_REQUEST", e.to_string()));
+    env
+}
+
+fn instrument(ex: &Exchange, s: &str) -> Result<InstrumentId, EdgeError> {
+    InstrumentId::new(s)
+        .ok()
+        .filter(|id| ex.listing(*id).is_some())
+        .ok_or_else(|| {
+            EdgeError::new(
+                "UNKNOWN_INSTRUMENT",
+                format!("instrument {s} does not exist"),
+            )
+        })
+}
+
+fn account(ex: &Exchange, s: &str) -> Result<AccountId, EdgeError> {
+    ex.ledger()
+        .find(s)
+        .ok_or_else(|| EdgeError::new("UNKNOWN_ACCOUNT", format!("account {s} does not exist")))
+}
+
+fn decimal(field: &str, s: &str) -> Result<Decimal, EdgeError> {
+    let ok = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    ok.then(|| Decimal::from_str(s).ok())
+        .flatten()
+        .ok_or_else(|| {
+            EdgeError::new(
+                "BAD_DECIMAL",
+                format!("{field}: {s:?} is not a plain decimal number"),
+            )
+        })
+}
+
+fn converted<T>(field: &str, r: Result<T, ConvertError>) -> Result<T, EdgeError> {
+    r.map_err(|e| {
+        let code = match (field, e) {
+            (_, ConvertError::Negative) => "NEGATIVE_VALUE",
+            (_, ConvertError::TooLarge | ConvertError::BadStep) => "VALUE_TOO_LARGE",
+            ("price", ConvertError::NotMultiple { .. }) => "PRICE_NOT_ON_TICK",
+            (_, ConvertError::NotMultiple { .. }) => "QTY_NOT_ON_LOT",
+        };
+        EdgeError::new(code, format!("{field}: {e}"))
+    })
+}
+
+fn price(ex: &Exchange, inst: InstrumentId, s: &str) -> Result<Price, EdgeError> {
+    let tick = ex
+        .listing(inst)
+        .expect("checked instrument")
+        .instrument
+        .spec()
+        .tick;
+    converted("price", Price::from_decimal(decimal("price", s)?, tick))
+}
+
+fn qty(ex: &Exchange, inst: InstrumentId, field: &str, s: &str) -> Result<Qty, EdgeError> {
+    let lot = ex
+        .listing(inst)
+        .expect("checked instrument")
+        .instrument
+        .spec()
+        .lot;
+    converted(field, Qty::from_decimal(decimal(field, s)?, lot))
+}
+
+fn cash(s: &str) -> Result<Cash, EdgeError> {
+    converted("amount", Cash::from_decimal(decimal("amount", s)?))
+}
+
+fn order_id(s: &str) -> Result<OrderId, EdgeError> {
+    s.parse::<u64>()
+        .map(OrderId)
+        .map_err(|_| EdgeError::new("BAD_ORDER_ID", format!("order_id {s:?} is not an order id")))
+}
+
+/// Converts a request of `actor` into a command, or a query, with exact decimals.
+pub fn to_command(
+    ex: &Exchange,
+    actor: AccountId,
+    req: &Request,
+) -> Result<Result<Command, Query>, EdgeError> {
+    Ok(Ok(match req {
+        Request::NewOrder(r) => Command::NewOrder(new_order(ex, r)?),
+        Request::CancelOrder(r) => Command::CancelOrder {
+            order_id: order_id(&r.order_id)?,
+        },
+        Request::OperatorCancel(r) => Command::OperatorCancel {
+            order_id: order_id(&r.order_id)?,
+        },
+        Request::AmendOrder(r) => amend(ex, actor, r)?,
+        Request::Deposit(r) => Command::Deposit {
+            account: account(ex, &r.account)?,
+            amount: cash(&r.amount)?,
+        },
+        Request::Withdraw(r) => Command::Withdraw {
+            account: account(ex, &r.account)?,
+            amount: cash(&r.amount)?,
+        },
+        Request::Issue(r) | Request::Retire(r) | Request::SetNeed(r) => qty_command(ex, req, r)?,
+        Request::SetGep(r) => {
+            let inst = instrument(ex, &r.instrument)?;
+            let target = qty(ex, inst, "target", &r.target)?.lots();
+            let achieved = qty(ex, inst, "achieved", &r.achieved)?.lots();
+            Command::SetGep {
+                account: account(ex, &r.account)?,
+                instrument: inst,
+                record: GepRecord { target, achieved },
+            }
+        }
+        Request::SetReferencePrice(r) => {
+            let inst = instrument(ex, &r.instrument)?;
+            Command::SetReferencePrice {
+                instrument: inst,
+                price: price(ex, inst, &r.price)?,
+            }
+        }
+        Request::SetPhase(r) => {
+            let phase = match r.phase {
+                PhaseW::Closed => Phase::Closed,
+                PhaseW::Continuous => Phase::Continuous,
+                PhaseW::Halted => Phase::Halted,
+            };
+            Command::SetPhase {
+                instrument: instrument(ex, &r.instrument)?,
+                phase,
+            }
+        }
+        Request::SetAccountStatus(r) => {
+            let status = match r.status {
+                StatusW::Active => AccountStatus::Active,
+                StatusW::Suspended => AccountStatus::Suspended,
+            };
+            Command::SetAccountStatus {
+                account: account(ex, &r.account)?,
+                status,
+            }
+        }
+        Request::Kill(r) => Command::Kill {
+            account: account(ex, &r.account)?,
+        },
+        Request::GetBook(r) => {
+            let depth = usize::from(r.depth.unwrap_or(10)).clamp(1, 100);
+            return Ok(Err(Query::Book {
+                instrument: instrument(ex, &r.instrument)?,
+                depth,
+            }));
+        }
+        Request::GetAccount(_) => return Ok(Err(Query::Account)),
+    }))
+}
+
+fn qty_command(ex: &Exchange, req: &Request, r: &QtyReq) -> Result<Command, EdgeError> {
+    let inst = instrument(ex, &r.instrument)?;
+    let (account, qty) = (account(ex, &r.account)?, qty(ex, inst, "qty", &r.qty)?);
+    Ok(match req {
+        Request::Issue(_) => Command::Issue {
+            account,
+            instrument: inst,
+            qty,
+        },
+        Request::Retire(_) => Command::Retire {
+            account,
+            instrument: inst,
+            qty,
+        },
+        _ => Command::SetNeed {
+            account,
+            instrument: inst,
+            qty,
+        },
+    })
+}
+
+fn new_order(ex: &Exchange, r: &NewOrderReq) -> Result<OrderRequest, EdgeError> {
+    let inst = instrument(ex, &r.instrument)?;
+    let price = match (r.kind, &r.price) {
+        (KindW::Limit, Some(p)) => Some(price(ex, inst, p)?),
+        (KindW::Limit, None) => {
+            return Err(EdgeError::new(
+                "MISSING_PRICE",
+                "a limit order needs a price",
+            ));
+        }
+        (KindW::Market, None) => None,
+        (KindW::Market, Some(_)) => {
+            return Err(EdgeError::new(
+                "UNEXPECTED_PRICE",
+                "a market order has no price",
+            ));
+        }
+    };
+    let client_order_id = match &r.client_order_id {
+        Some(s) => Some(ClientOrderId::new(s).ok_or_else(|| {
+            EdgeError::new(
+                "BAD_CLIENT_ORDER_ID",
+                "client_order_id: 1 to 36 printable ASCII characters",
+            )
+        })?),
+        None => None,
+    };
+    let default_tif = if price.is_some() { Tif::Gtc } else { Tif::Ioc };
+    Ok(OrderRequest {
+        instrument: inst,
+        side: if r.side == SideW::Buy {
+            Side::Buy
+        } else {
+            Side::Sell
+        },
+        price,
+        qty: qty(ex, inst, "qty", &r.qty)?,
+        tif: r.tif.map_or(default_tif, |t| match t {
+            TifW::Gtc => Tif::Gtc,
+            TifW::Day => Tif::Day,
+            TifW::Ioc => Tif::Ioc,
+            TifW::Fok => Tif::Fok,
+        }),
+        post_only: r.post_only.unwrap_or(false),
+        stp: r.stp.map(|s| match s {
+            StpW::CancelNewest => Stp::CancelNewest,
+            StpW::CancelOldest => Stp::CancelOldest,
+            StpW::CancelBoth => Stp::CancelBoth,
+            StpW::Decrement => Stp::Decrement,
+        }),
+        client_order_id,
+    })
+}
+
+fn amend(ex: &Exchange, actor: AccountId, r: &AmendReq) -> Result<Command, EdgeError> {
+    let id = order_id(&r.order_id)?;
+    if r.price.is_none() && r.qty.is_none() {
+        return Err(EdgeError::new(
+            "BAD_REQUEST",
+            "amend_order needs a price or a qty",
+        ));
+    }
+    // Converting needs the order's instrument. Another account's order, or one that is not
+    // open, is passed on unconverted so that the exchange refuses it as unknown (an edge error
+    // about ticks would reveal that someone else's order exists).
+    let Some(inst) = ex.order_instrument(id, actor) else {
+        return Ok(Command::AmendOrder {
+            order_id: id,
+            price: None,
+            qty: None,
+        });
+    };
+    let price = r.price.as_deref().map(|p| price(ex, inst, p)).transpose()?;
+    let qty = r
+        .qty
+        .as_deref()
+        .map(|q| qty(ex, inst, "qty", q))
+        .transpose()?;
+    Ok(Command::AmendOrder {
+        order_id: id,
+        price,
+        qty,
+    })
+}
