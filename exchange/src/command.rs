@@ -172,6 +172,20 @@ pub enum Command {
 }
 
 impl Command {
+    /// The instrument the command names, if it names one.
+    pub const fn instrument(&self) -> Option<InstrumentId> {
+        match self {
+            Self::NewOrder(r) => Some(r.instrument),
+            Self::Issue { instrument, .. }
+            | Self::Retire { instrument, .. }
+            | Self::SetGep { instrument, .. }
+            | Self::SetNeed { instrument, .. }
+            | Self::SetReferencePrice { instrument, .. }
+            | Self::SetPhase { instrument, .. } => Some(*instrument),
+            _ => None,
+        }
+    }
+
     /// The protocol name of the command.
     pub const fn name(&self) -> &'static str {
         match self {

@@ -431,11 +431,13 @@ impl Exchange {
     ) {
         let instrument = self.markets[m as usize].listing.instrument.spec().id;
         let o = self.orders.get_mut(&id).expect("a canceled order was open");
+        let ordered = o.qty;
         o.qty = o.qty.checked_sub(qty).expect("cancel within the order");
         let o = *o;
         self.unreserve(o.account, m, o.side, o.per_lot_hold, qty);
         self.add_open(o.account, m, o.side, -i128::from(qty.lots()));
-        if o.leaves().is_zero() {
+        let closed = o.leaves().is_zero();
+        if closed {
             self.orders.remove(&id);
         }
         let status = if status == OrderStatus::Replaced && o.filled.is_zero() {
@@ -445,7 +447,12 @@ impl Exchange {
         } else {
             status
         };
-        out.push(report(&o, id, instrument, status, Some(reason), false));
+        let mut msg = report(&o, id, instrument, status, Some(reason), false);
+        if let (true, Message::Order(r)) = (closed, &mut msg.msg) {
+            // A closed order reports what was ordered, as FIX does: leaves 0, filled so far.
+            r.qty = ordered;
+        }
+        out.push(msg);
     }
 
     #[allow(clippy::too_many_arguments)]

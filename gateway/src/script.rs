@@ -8,8 +8,8 @@
 use std::io::{self, BufRead, Write};
 use std::time::UNIX_EPOCH;
 
-use ecomatch_engine::id::{AccountId, Seq, Timestamp};
-use ecomatch_exchange::{Exchange, Sequenced};
+use ecomatch_engine::id::{AccountId, InstrumentId, Seq, Timestamp};
+use ecomatch_exchange::{Command, Exchange, Sequenced};
 use serde_json::{Map, Value};
 
 use crate::protocol::{self, EdgeError, Envelope, Publisher, Query};
@@ -79,6 +79,9 @@ impl Driver {
             Err(query) => Ok(vec![self.answer(actor, &query, env.req_id.as_ref())]),
             Ok(command) => {
                 self.seq += 1;
+                let context = command
+                    .instrument()
+                    .or_else(|| order_instrument(&self.ex, actor, &command));
                 let cmd = Sequenced {
                     seq: Seq(self.seq),
                     time,
@@ -91,7 +94,8 @@ impl Driver {
                 let lines = outs
                     .iter()
                     .map(|o| {
-                        protocol::encode(&self.ex, o, env.req_id.as_ref(), &mut self.publisher)
+                        let req_id = env.req_id.as_ref();
+                        protocol::encode(&self.ex, o, req_id, context, &mut self.publisher)
                     })
                     .collect();
                 self.outputs = outs;
@@ -124,6 +128,16 @@ impl Driver {
         }
         m.extend(body);
         Value::Object(m)
+    }
+}
+
+/// The instrument of the order an amend or cancel of `actor` names (before it applies).
+fn order_instrument(ex: &Exchange, actor: AccountId, command: &Command) -> Option<InstrumentId> {
+    match *command {
+        Command::AmendOrder { order_id, .. } | Command::CancelOrder { order_id } => {
+            ex.order_instrument(order_id, actor)
+        }
+        _ => None,
     }
 }
 

@@ -309,7 +309,7 @@ impl fmt::Display for GateError {
             Self::NotEligible { kind, side } => {
                 write!(
                     f,
-                    "a {} account may not {} this instrument",
+                    "accounts of kind {} may not {} this instrument",
                     kind.code(),
                     side.as_str()
                 )

@@ -3,11 +3,14 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
+use ecomatch_engine::book::BookError;
 use ecomatch_engine::book::Side;
 use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp};
 use ecomatch_engine::quantity::{Price, Qty};
-use ecomatch_exchange::{Exchange, Message, Output, Recipient};
+use ecomatch_exchange::{Exchange, Message, Output, Recipient, Reject};
 use ecomatch_risk::account::AccountStatus;
+use ecomatch_risk::error::LedgerError;
+use ecomatch_risk::gate::GateError;
 use ecomatch_risk::ledger::Balance;
 use serde_json::{Map, Value, json};
 
@@ -76,16 +79,23 @@ fn status_str(s: AccountStatus) -> &'static str {
     }
 }
 
-/// One output as a JSON object; `req_id` goes on the direct reply to the sender.
+/// One output as a JSON object; `req_id` goes on the direct reply to the sender. `context` is
+/// the instrument the command was about, so that refusals can speak in its prices and units.
 pub fn encode(
     ex: &Exchange,
     out: &Output,
     req_id: Option<&Value>,
+    context: Option<InstrumentId>,
     publisher: &mut Publisher,
 ) -> Value {
     let mut m = Map::new();
     m.insert("to".into(), recipient_name(ex, out.to).into());
-    let body = body(ex, &out.msg, publisher);
+    let body = match out.msg {
+        Message::Reject(r) => {
+            json!({"type": "reject", "code": r.code(), "message": reject_message(ex, &r, context)})
+        }
+        ref msg => body(ex, msg, publisher),
+    };
     let Value::Object(body) = body else {
         unreachable!("bodies are objects")
     };
@@ -200,6 +210,53 @@ fn body(ex: &Exchange, msg: &Message, publisher: &mut Publisher) -> Value {
             json!({"type": "reference_price", "instrument": instrument.as_str(), "seq": publisher.next(instrument),
                 "price": u.px(price), "band": [u.px(band_lo), u.px(band_hi)]})
         }
+    }
+}
+
+/// A refusal's message, in the instrument's prices and units where the refusal has numbers.
+pub fn reject_message(ex: &Exchange, r: &Reject, context: Option<InstrumentId>) -> String {
+    let Some(inst) = context.filter(|i| ex.listing(*i).is_some()) else {
+        return r.to_string();
+    };
+    let u = Units { ex, inst };
+    let unit = ex.listing(inst).expect("listed").instrument.family().unit();
+    let lots = |n: u64| u.q(Qty::from_lots(n));
+    match *r {
+        Reject::Book(BookError::PriceOutsideBand { price, lo, hi }) => {
+            format!(
+                "price {} is outside the band {} to {}",
+                u.px(price),
+                u.px(lo),
+                u.px(hi)
+            )
+        }
+        Reject::Gate(GateError::QuotaExceeded {
+            kind,
+            used,
+            asked,
+            cap,
+        }) => format!(
+            "{} quota exceeded: {} resting or filled + {} asked > {} allowed ({unit})",
+            kind.as_str(),
+            lots(used),
+            lots(asked),
+            lots(cap)
+        ),
+        Reject::Gate(GateError::OrderTooLarge { qty, max }) => {
+            format!(
+                "order of {} above the limit of {} ({unit})",
+                u.q(qty),
+                u.q(max)
+            )
+        }
+        Reject::Ledger(LedgerError::InsufficientHoldings { needed, available }) => {
+            format!(
+                "needs {}, has {} available ({unit})",
+                u.q(needed),
+                u.q(available)
+            )
+        }
+        _ => r.to_string(),
     }
 }
 
