@@ -17,7 +17,7 @@ impl Default for LobsterPeer {
 }
 
 impl LobsterPeer {
-    /// `OrderBook::default()`: arena of 10_000 preallocated order slots,
+    /// `OrderBook::default()`: arena of 10,000 preallocated order slots,
     /// per-level queue capacity 10, stats tracking off (stats tracking would
     /// clone every `OrderEvent` with its fills `Vec`).
     pub fn new() -> Self {
@@ -38,14 +38,14 @@ impl LobsterPeer {
                 price,
                 qty,
             } => OrderType::Limit {
-                id: id as u128,
+                id: u128::from(id),
                 side: if buy { Side::Bid } else { Side::Ask },
                 qty,
                 price,
             },
-            StreamOp::Cancel { id } => OrderType::Cancel { id: id as u128 },
+            StreamOp::Cancel { id } => OrderType::Cancel { id: u128::from(id) },
             StreamOp::Market { id, buy, qty } => OrderType::Market {
-                id: id as u128,
+                id: u128::from(id),
                 side: if buy { Side::Bid } else { Side::Ask },
                 qty,
             },

@@ -1,5 +1,5 @@
-//! Adapter for `orderbook-rs` 0.15.3 (MIT). Concurrent book (crossbeam SkipMap
-//! levels from `pricelevel` 0.10.2, DashMap order index, RwLock submit gate);
+//! Adapter for `orderbook-rs` 0.15.3 (MIT). Concurrent book (crossbeam `SkipMap`
+//! levels from `pricelevel` 0.10.2, `DashMap` order index, `RwLock` submit gate);
 //! `u128` prices, `u64` quantities, `pricelevel::Id` order ids.
 
 use super::stream::{StreamOp, TopOfBook};
@@ -20,12 +20,12 @@ impl Default for OrderbookRsPeer {
 /// Order ids: `Id` has a `Sequential(u64)` variant (Copy, Hash, Eq), so the
 /// stream's `u64` maps to it 1:1 with no map and no UUID construction.
 /// (`Id::from_u64` would instead embed the u64 in a UUID: same cost, less clear.)
-#[inline(always)]
+#[inline]
 fn oid(id: u64) -> Id {
     Id::Sequential(id)
 }
 
-#[inline(always)]
+#[inline]
 fn side(buy: bool) -> Side {
     if buy { Side::Buy } else { Side::Sell }
 }
@@ -83,7 +83,7 @@ impl OrderbookRsPeer {
     }
 
     /// `best_bid()` / `best_ask()` (cached) and `total_quantity_at_price`
-    /// (one SkipMap lookup; visible + hidden quantity of the level).
+    /// (one `SkipMap` lookup; visible + hidden quantity of the level).
     pub fn top(&self) -> TopOfBook {
         let level = |price: u128, s: Side| {
             let qty = self
