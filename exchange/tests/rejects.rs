@@ -406,3 +406,75 @@ fn a_stp_mode_chosen_per_order_reaches_the_book() {
     assert!(out.iter().any(|o| matches!(o.msg, Message::Order(r) if r.order_id == OrderId(1) && r.reason == Some("self_trade"))));
     assert!(m.ex.book(inst(FCS)).unwrap().best(Side::Sell).is_none());
 }
+
+/// A market of one small carbon-sink book and one GEP indicator, to reach the limits the demo
+/// never does: a book at capacity, a value limit, a holding limit, a county without a GEP
+/// record, an instrument that does not trade continuously.
+fn small_market() -> Market {
+    use ecomatch_engine::quantity::Notional;
+    let mut g = demo::genesis();
+    for l in &mut g.listings {
+        let mut spec = l.instrument.spec().clone();
+        match spec.id.as_str() {
+            FCS => {
+                spec.capacity.max_orders = 2;
+                spec.fat_finger.max_order_notional = Notional::from_tick_lots(5_000 * 100);
+                l.holding_limit = Some(Qty::from_lots(150));
+            }
+            WATER => spec.modes.continuous = false,
+            _ => {}
+        }
+        l.instrument = ecomatch_engine::instrument::Instrument::new(spec).unwrap();
+    }
+    let longquan = g
+        .accounts
+        .iter()
+        .position(|a| a.name == "longquan-gov")
+        .unwrap() as u32;
+    g.opening
+        .retain(|c| !matches!(c, Command::SetGep { account, .. } if account.0 == longquan));
+    let mut ex = Exchange::new(g).unwrap();
+    ex.open_all_markets();
+    Market { ex, seq: 0 }
+}
+
+#[test]
+fn refusals_at_the_limits_of_a_market() {
+    let mut m = small_market();
+    m.refused(
+        "ls-paper",
+        order(WATER, Side::Buy, 500, 1),
+        "MODE_NOT_ALLOWED",
+    );
+    m.refused(
+        "longquan-gov",
+        order(GEP, Side::Buy, 100_000, 1),
+        "NO_GEP_RECORD",
+    );
+    // 101 lots at 50.00 is above the value limit of 100 lots' worth.
+    m.refused(
+        "zj-cement",
+        order(FCS, Side::Buy, 5_000, 101),
+        "NOTIONAL_TOO_LARGE",
+    );
+    m.run("zj-cement", order(FCS, Side::Buy, 4_900, 100));
+    m.refused(
+        "zj-cement",
+        order(FCS, Side::Buy, 4_800, 51),
+        "QUOTA_EXCEEDED",
+    );
+    m.run("ls-paper", order(FCS, Side::Buy, 4_800, 1));
+    // Two orders rest: the book is full for a third that would rest.
+    m.refused("qz-chem", order(FCS, Side::Buy, 4_700, 1), "BOOK_FULL");
+    let post_only_market = Command::NewOrder(OrderRequest {
+        instrument: inst(FCS),
+        side: Side::Sell,
+        price: None,
+        qty: Qty::from_lots(1),
+        tif: Tif::Gtc,
+        post_only: true,
+        stp: None,
+        client_order_id: None,
+    });
+    m.refused("lishui-coop", post_only_market, "INVALID_ORDER");
+}

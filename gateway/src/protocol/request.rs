@@ -296,6 +296,7 @@ fn converted<T>(field: &str, r: Result<T, ConvertError>) -> Result<T, EdgeError>
             (_, ConvertError::Negative) => "NEGATIVE_VALUE",
             (_, ConvertError::TooLarge | ConvertError::BadStep) => "VALUE_TOO_LARGE",
             ("price", ConvertError::NotMultiple { .. }) => "PRICE_NOT_ON_TICK",
+            ("amount", ConvertError::NotMultiple { .. }) => "AMOUNT_NOT_IN_FEN",
             (_, ConvertError::NotMultiple { .. }) => "QTY_NOT_ON_LOT",
         };
         EdgeError::new(code, format!("{field}: {e}"))

@@ -1,0 +1,154 @@
+//! Refusals at the edge: every code the protocol layer gives before a command reaches the
+//! exchange, each shown through the script driver, and each leaving the exchange untouched.
+
+use ecomatch_gateway::script::Driver;
+use serde_json::Value;
+
+/// Runs one line and returns the single reply, checking the exchange did not change.
+fn reply(driver: &mut Driver, line: &str) -> Value {
+    let before = driver.exchange().state_hash();
+    let mut out = Vec::new();
+    driver.line(line, &mut out).expect("write to a Vec");
+    assert_eq!(
+        driver.exchange().state_hash(),
+        before,
+        "an edge refusal changes nothing: {line}"
+    );
+    let text = String::from_utf8(out).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "one reply to {line}: {text}");
+    serde_json::from_str(lines[0]).expect("replies are JSON")
+}
+
+fn code(driver: &mut Driver, line: &str) -> String {
+    let v = reply(driver, line);
+    assert_eq!(v["type"], "reject", "{v}");
+    v["code"].as_str().expect("code").to_owned()
+}
+
+const AT: &str = r#""as":"zj-cement","at":"2026-03-02T09:30:00Z""#;
+
+fn order(fields: &str) -> String {
+    format!(r#"{{{AT},"op":"new_order","instrument":"LS-FCS-2024",{fields}}}"#)
+}
+
+#[test]
+fn every_edge_code() {
+    let mut d = Driver::new(ecomatch_exchange::demo::exchange());
+    let cases = [
+        ("not json".to_owned(), "BAD_JSON"),
+        ("[1,2]".to_owned(), "BAD_JSON"),
+        (format!(r#"{{{AT},"op":"launch"}}"#), "BAD_REQUEST"),
+        (
+            order(r#""side":"buy","type":"limit","price":"50.00","qty":"1","colour":"red""#),
+            "BAD_REQUEST",
+        ),
+        (
+            order(r#""side":"buy","type":"limit","price":50.0,"qty":"1""#),
+            "BAD_REQUEST",
+        ),
+        (
+            order(r#""side":"up","type":"limit","price":"50.00","qty":"1""#),
+            "BAD_REQUEST",
+        ),
+        (
+            r#"{"at":"2026-03-02T09:30:00Z","op":"get_account"}"#.to_owned(),
+            "BAD_REQUEST",
+        ),
+        (
+            r#"{"as":"zj-cement","at":"yesterday","op":"get_account"}"#.to_owned(),
+            "BAD_TIME",
+        ),
+        (
+            r#"{"as":"zj-cement","op":"get_account"}"#.to_owned(),
+            "BAD_TIME",
+        ),
+        (
+            r#"{"as":"nobody","at":1,"op":"get_account"}"#.to_owned(),
+            "UNKNOWN_ACCOUNT",
+        ),
+        (
+            order(r#""side":"buy","type":"limit","price":"5e1","qty":"1""#),
+            "BAD_DECIMAL",
+        ),
+        (
+            order(r#""side":"buy","type":"limit","price":"","qty":"1""#),
+            "BAD_DECIMAL",
+        ),
+        (
+            order(r#""side":"buy","type":"limit","price":"50.001","qty":"1""#),
+            "PRICE_NOT_ON_TICK",
+        ),
+        (
+            order(r#""side":"buy","type":"limit","price":"50.00","qty":"1.5""#),
+            "QTY_NOT_ON_LOT",
+        ),
+        (
+            order(r#""side":"buy","type":"limit","price":"50.00","qty":"-1""#),
+            "NEGATIVE_VALUE",
+        ),
+        (
+            order(r#""side":"buy","type":"limit","price":"50.00","qty":"99999999999999999999999""#),
+            "VALUE_TOO_LARGE",
+        ),
+        (
+            order(r#""side":"buy","type":"limit","qty":"1""#),
+            "MISSING_PRICE",
+        ),
+        (
+            order(r#""side":"buy","type":"market","price":"50.00","qty":"1""#),
+            "UNEXPECTED_PRICE",
+        ),
+        (
+            order(&format!(
+                r#""side":"buy","type":"limit","price":"50.00","qty":"1","client_order_id":"{}""#,
+                "x".repeat(37)
+            )),
+            "BAD_CLIENT_ORDER_ID",
+        ),
+        (
+            format!(r#"{{{AT},"op":"cancel_order","order_id":"seventeen"}}"#),
+            "BAD_ORDER_ID",
+        ),
+        (
+            format!(r#"{{{AT},"op":"amend_order","order_id":"1"}}"#),
+            "BAD_REQUEST",
+        ),
+        (
+            format!(
+                r#"{{{AT},"op":"new_order","instrument":"XX-1","side":"buy","type":"limit","price":"1","qty":"1"}}"#
+            ),
+            "UNKNOWN_INSTRUMENT",
+        ),
+        (
+            format!(r#"{{{AT},"op":"deposit","account":"nobody","amount":"1.00"}}"#),
+            "UNKNOWN_ACCOUNT",
+        ),
+        (
+            format!(r#"{{{AT},"op":"deposit","account":"zj-cement","amount":"1.001"}}"#),
+            "AMOUNT_NOT_IN_FEN",
+        ),
+    ];
+    for (line, want) in cases {
+        assert_eq!(code(&mut d, &line), want, "{line}");
+    }
+}
+
+#[test]
+fn req_id_is_echoed_on_refusals_and_queries() {
+    let mut d = Driver::new(ecomatch_exchange::demo::exchange());
+    let v = reply(
+        &mut d,
+        r#"{"as":"zj-cement","at":1,"req_id":{"k":[1]},"op":"nope"}"#,
+    );
+    assert_eq!(v["req_id"], serde_json::json!({"k": [1]}));
+    assert_eq!(v["to"], "zj-cement");
+    let v = reply(
+        &mut d,
+        r#"{"as":"zj-cement","at":1,"req_id":7,"op":"get_book","instrument":"LS-FCS-2024","depth":1}"#,
+    );
+    assert_eq!(
+        (v["type"].as_str(), v["req_id"].as_i64()),
+        (Some("book"), Some(7))
+    );
+}
