@@ -1,0 +1,241 @@
+//! Appending to the log with group commit: records collect in memory and go to disk in one
+//! write (and at most one fsync) per commit, so durability costs a syscall per batch, not per
+//! command.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ecomatch_exchange::Sequenced;
+
+use crate::codec::Writer;
+use crate::error::{LogError, io};
+use crate::reader::ScanEnd;
+use crate::segment::{self, CHAIN_START, Kind, SEGMENT_HEADER};
+
+/// When the log is made durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FsyncPolicy {
+    /// Every commit is fsynced: nothing acknowledged is ever lost.
+    Always,
+    /// Group commit: the caller commits every `records` records or after `micros` µs,
+    /// whichever comes first (see [`LogWriter::should_commit`]); each commit is fsynced.
+    Batch {
+        /// Records per batch.
+        records: u32,
+        /// The longest a record waits, in µs.
+        micros: u64,
+    },
+    /// Never fsync (the OS writes when it likes): for tests and benchmarks.
+    Never,
+}
+
+/// The default size at which a new segment is started.
+pub const DEFAULT_SEGMENT_BYTES: u64 = 64 << 20;
+
+/// The append side of a log directory.
+pub struct LogWriter {
+    dir: PathBuf,
+    file: File,
+    index: u64,
+    len: u64,
+    chain: u64,
+    last_seq: u64,
+    buf: Vec<u8>,
+    payload: Vec<u8>,
+    pending: u32,
+    since: Option<Instant>,
+    policy: FsyncPolicy,
+    max_segment: u64,
+}
+
+fn sync_dir(dir: &Path) -> Result<(), LogError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+impl LogWriter {
+    /// Starts a new log in `dir` (created if needed, and which must hold no log yet) with its
+    /// genesis record, durable before this returns.
+    pub fn create(
+        dir: &Path,
+        genesis: &[u8],
+        policy: FsyncPolicy,
+        max_segment: u64,
+    ) -> Result<Self, LogError> {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let mut w = Self::new_segment(dir, 0, CHAIN_START, 0, policy, max_segment)?;
+        w.chain = segment::encode_record(&mut w.buf, 0, w.chain, Kind::Genesis, genesis);
+        w.pending = 1;
+        w.commit_with(true)?;
+        Ok(w)
+    }
+
+    /// Continues a log after a scan: a torn tail is cut off first (and made durable).
+    pub fn resume(
+        dir: &Path,
+        end: &ScanEnd,
+        policy: FsyncPolicy,
+        max_segment: u64,
+    ) -> Result<Self, LogError> {
+        let index = end.segments - 1;
+        let path = dir.join(segment::file_name(index));
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        if end.torn.is_some() {
+            file.set_len(end.last_len).map_err(io(&path))?;
+            file.sync_all().map_err(io(&path))?;
+        }
+        let mut file = file;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(end.last_len))
+            .map_err(io(&path))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            file,
+            index,
+            len: end.last_len,
+            chain: end.chain,
+            last_seq: end.last_seq,
+            buf: Vec::with_capacity(1 << 20),
+            payload: Vec::with_capacity(256),
+            pending: 0,
+            since: None,
+            policy,
+            max_segment,
+        })
+    }
+
+    fn new_segment(
+        dir: &Path,
+        index: u64,
+        chain: u64,
+        last_seq: u64,
+        policy: FsyncPolicy,
+        max_segment: u64,
+    ) -> Result<Self, LogError> {
+        let path = dir.join(segment::file_name(index));
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        file.write_all(&segment::header(index, chain))
+            .map_err(io(&path))?;
+        file.sync_all().map_err(io(&path))?;
+        // The new file's name must be durable too, or a crash could lose the whole segment.
+        sync_dir(dir)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            file,
+            index,
+            len: SEGMENT_HEADER as u64,
+            chain,
+            last_seq,
+            buf: Vec::with_capacity(1 << 20),
+            payload: Vec::with_capacity(256),
+            pending: 0,
+            since: None,
+            policy,
+            max_segment,
+        })
+    }
+
+    /// The sequence number of the last command appended.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Records appended but not yet committed.
+    pub fn pending(&self) -> u32 {
+        self.pending
+    }
+
+    /// Appends a command (in memory until the next commit). Its sequence must be the next.
+    pub fn append(&mut self, cmd: &Sequenced) -> Result<(), LogError> {
+        assert_eq!(
+            cmd.seq.0,
+            self.last_seq + 1,
+            "commands are logged in sequence"
+        );
+        self.payload.clear();
+        Writer(&mut self.payload).sequenced(cmd);
+        self.push(cmd.seq.0, Kind::Command)?;
+        self.last_seq = cmd.seq.0;
+        Ok(())
+    }
+
+    /// Appends a checkpoint: the state hash after the last command appended.
+    pub fn checkpoint(&mut self, state_hash: &[u8; 32]) -> Result<(), LogError> {
+        self.payload.clear();
+        self.payload.extend_from_slice(state_hash);
+        self.push(self.last_seq, Kind::Checkpoint)
+    }
+
+    fn push(&mut self, seq: u64, kind: Kind) -> Result<(), LogError> {
+        let size = (segment::RECORD_HEADER + self.payload.len()) as u64;
+        if self.len + self.buf.len() as u64 + size > self.max_segment
+            && self.len + (self.buf.len() as u64) > SEGMENT_HEADER as u64
+        {
+            self.rotate()?;
+        }
+        self.chain = segment::encode_record(&mut self.buf, seq, self.chain, kind, &self.payload);
+        self.pending += 1;
+        self.since.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    /// Writes what is buffered, syncs it, and starts the next segment.
+    fn rotate(&mut self) -> Result<(), LogError> {
+        self.commit_with(true)?;
+        let mut next = Self::new_segment(
+            &self.dir,
+            self.index + 1,
+            self.chain,
+            self.last_seq,
+            self.policy,
+            self.max_segment,
+        )?;
+        // The record being pushed is already encoded in `payload`: keep it.
+        core::mem::swap(&mut next.payload, &mut self.payload);
+        *self = next;
+        Ok(())
+    }
+
+    /// True when the policy wants the pending records committed now.
+    pub fn should_commit(&self) -> bool {
+        match self.policy {
+            FsyncPolicy::Always => self.pending > 0,
+            FsyncPolicy::Batch { records, micros } => {
+                self.pending >= records
+                    || self
+                        .since
+                        .is_some_and(|t| t.elapsed() >= Duration::from_micros(micros))
+            }
+            FsyncPolicy::Never => self.buf.len() >= 1 << 20,
+        }
+    }
+
+    /// Writes the pending records in one write, and fsyncs them unless the policy is `Never`.
+    /// When this returns, every record appended so far is durable under the policy.
+    pub fn commit(&mut self) -> Result<(), LogError> {
+        self.commit_with(self.policy != FsyncPolicy::Never)
+    }
+
+    fn commit_with(&mut self, sync: bool) -> Result<(), LogError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let path = self.dir.join(segment::file_name(self.index));
+        self.file.write_all(&self.buf).map_err(io(&path))?;
+        if sync {
+            self.file.sync_data().map_err(io(&path))?;
+        }
+        self.len += self.buf.len() as u64;
+        self.buf.clear();
+        self.pending = 0;
+        self.since = None;
+        Ok(())
+    }
+}

@@ -1,0 +1,318 @@
+//! The log end to end: live run == full replay == replay to any point; and each kind of damage
+//! (torn tail, flipped bit, truncated or missing segment, duplicated or reordered record, wrong
+//! checkpoint) gives its documented outcome.
+
+use std::path::{Path, PathBuf};
+
+use ecomatch_engine::book::{Side, Tif};
+use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_exchange::{Command, Exchange, OrderRequest, Output, Sequenced, demo};
+use ecomatch_replay::{Damage, FsyncPolicy, LogError, LogWriter, recover, scan};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("ecomatch-log-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        Self(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A deterministic stream of commands from four traders on the carbon sink.
+fn stream(n: u64) -> Vec<Sequenced> {
+    let ex = demo::exchange();
+    let traders: Vec<AccountId> = ["lishui-coop", "zj-cement", "ls-paper", "qz-chem"]
+        .iter()
+        .map(|t| ex.ledger().find(t).unwrap())
+        .collect();
+    let inst = InstrumentId::new("LS-FCS-2024").unwrap();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    (1..=n)
+        .map(|seq| {
+            let r = next();
+            let actor = traders[(r % 4) as usize];
+            let command = match r % 10 {
+                0 => Command::CancelOrder {
+                    order_id: OrderId(1 + (r >> 8) % seq),
+                },
+                1 => Command::Deposit {
+                    account: actor,
+                    amount: Cash::from_fen(1 + (r >> 8) % 1000),
+                },
+                _ => Command::NewOrder(OrderRequest {
+                    instrument: inst,
+                    side: if r & 16 == 0 { Side::Buy } else { Side::Sell },
+                    price: Some(Price::from_ticks(4_950 + (r >> 8) % 100)),
+                    qty: Qty::from_lots(1 + (r >> 20) % 20),
+                    tif: Tif::Gtc,
+                    post_only: false,
+                    stp: None,
+                    client_order_id: None,
+                }),
+            };
+            Sequenced {
+                seq: Seq(seq),
+                time: Timestamp(seq * 1_000_000),
+                actor,
+                command,
+            }
+        })
+        .collect()
+}
+
+/// Runs the stream live, logging it with a checkpoint every `every` commands.
+fn live(dir: &Path, cmds: &[Sequenced], every: u64, segment: u64) -> (Exchange, Vec<Vec<Output>>) {
+    let mut log = LogWriter::create(dir, b"demo", FsyncPolicy::Never, segment).unwrap();
+    let mut ex = demo::exchange();
+    let mut all = Vec::new();
+    for cmd in cmds {
+        log.append(cmd).unwrap();
+        let mut out = Vec::new();
+        ex.apply(cmd, &mut out);
+        all.push(out);
+        if cmd.seq.0 % every == 0 {
+            log.checkpoint(&ex.state_hash().0).unwrap();
+        }
+        if log.should_commit() || cmd.seq.0 % 7 == 0 {
+            log.commit().unwrap();
+        }
+    }
+    log.commit().unwrap();
+    (ex, all)
+}
+
+fn replay(
+    dir: &Path,
+    to: Option<u64>,
+) -> Result<(Exchange, Vec<Vec<Output>>, ecomatch_replay::Recovered), LogError> {
+    let mut outs = Vec::new();
+    let r = recover(
+        dir,
+        to.map(Seq),
+        |g| {
+            if g == b"demo" {
+                Ok(demo::exchange())
+            } else {
+                Err("unknown genesis".into())
+            }
+        },
+        |_, o| outs.push(o.to_vec()),
+    )?;
+    Ok((r.exchange.clone(), outs, r))
+}
+
+#[test]
+fn live_run_equals_full_replay_and_replay_to_any_point() {
+    let dir = TempDir::new("equal");
+    let cmds = stream(600);
+    // Small segments, so the stream spans several.
+    let (ex, outs) = live(&dir.0, &cmds, 50, 4_096);
+    let (back, back_outs, r) = replay(&dir.0, None).unwrap();
+    assert!(r.end.segments > 3, "{} segments", r.end.segments);
+    assert_eq!((r.commands, r.checkpoints, r.end.last_seq), (600, 12, 600));
+    assert_eq!(back.state_hash(), ex.state_hash());
+    assert_eq!(back_outs, outs);
+    back.check_invariants();
+    // Replay to seq 250 equals a live run of the first 250 commands.
+    let mut partial = demo::exchange();
+    for cmd in &cmds[..250] {
+        partial.apply(cmd, &mut Vec::new());
+    }
+    let (to_250, _, r) = replay(&dir.0, Some(250)).unwrap();
+    assert_eq!(
+        (to_250.state_hash(), r.commands),
+        (partial.state_hash(), 250)
+    );
+}
+
+fn segment_files(dir: &Path) -> Vec<PathBuf> {
+    ecomatch_replay::reader::segments(dir).unwrap()
+}
+
+fn damage(r: Result<impl Sized, LogError>) -> (PathBuf, u64, Damage) {
+    match r.err().expect("damage must be detected") {
+        LogError::Corrupt {
+            file,
+            offset,
+            damage,
+        } => (file, offset, damage),
+        other => panic!("expected corruption, got {other}"),
+    }
+}
+
+#[test]
+fn a_torn_tail_is_cut_off_and_the_log_goes_on() {
+    let dir = TempDir::new("torn");
+    let cmds = stream(100);
+    live(&dir.0, &cmds[..99], 1_000, 1 << 20);
+    let last = segment_files(&dir.0).pop().unwrap();
+    let whole = std::fs::metadata(&last).unwrap().len();
+    {
+        // The 100th command is half written when the machine dies.
+        let mut log = LogWriter::resume(
+            &dir.0,
+            &scan(&dir.0, |_| Ok(())).unwrap(),
+            FsyncPolicy::Never,
+            1 << 20,
+        )
+        .unwrap();
+        log.append(&cmds[99]).unwrap();
+        log.commit().unwrap();
+    }
+    let with_100 = std::fs::metadata(&last).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
+    f.set_len(whole + (with_100 - whole) / 2).unwrap();
+    let (ex, _, r) = replay(&dir.0, None).unwrap();
+    let torn = r.end.torn.clone().expect("the torn record is reported");
+    assert_eq!(
+        (torn.file, torn.offset, r.commands),
+        (last.clone(), whole, 99)
+    );
+    // Resuming cuts it off; the 100th command goes in again.
+    let mut log = LogWriter::resume(&dir.0, &r.end, FsyncPolicy::Always, 1 << 20).unwrap();
+    assert_eq!(std::fs::metadata(&last).unwrap().len(), whole);
+    log.append(&cmds[99]).unwrap();
+    log.commit().unwrap();
+    let mut live_ex = ex;
+    live_ex.apply(&cmds[99], &mut Vec::new());
+    let (back, _, r) = replay(&dir.0, None).unwrap();
+    assert_eq!(
+        (back.state_hash(), r.commands, r.end.torn),
+        (live_ex.state_hash(), 100, None)
+    );
+}
+
+#[test]
+fn a_flipped_bit_mid_file_stops_with_the_file_and_offset() {
+    let dir = TempDir::new("flip");
+    live(&dir.0, &stream(200), 1_000, 1 << 20);
+    let file = segment_files(&dir.0).pop().unwrap();
+    let clean = std::fs::read(&file).unwrap();
+    let recs = records(&clean);
+    // A bit of a payload: the checksum catches it.
+    let (start, end) = recs[recs.len() / 2];
+    let mut bytes = clean.clone();
+    bytes[end - 1] ^= 0x10;
+    std::fs::write(&file, &bytes).unwrap();
+    let (f, offset, d) = damage(replay(&dir.0, None));
+    assert_eq!(
+        (f, offset, d),
+        (file.clone(), start as u64, Damage::Checksum)
+    );
+    // A bit of a length: the record no longer parses, and good records follow, so it is
+    // corruption at that offset, not a torn tail.
+    let mut bytes = clean.clone();
+    bytes[start + 3] ^= 0x40;
+    std::fs::write(&file, &bytes).unwrap();
+    let (f, offset, d) = damage(replay(&dir.0, None));
+    assert_eq!((f, offset), (file, start as u64));
+    assert!(
+        matches!(
+            d,
+            Damage::BadRecord(_) | Damage::Checksum | Damage::Truncated
+        ),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn a_truncated_or_missing_segment_stops_startup() {
+    let dir = TempDir::new("segments");
+    live(&dir.0, &stream(600), 1_000, 4_096);
+    let files = segment_files(&dir.0);
+    assert!(files.len() >= 4);
+    // Cut the second segment short: it is not the last, so this is not a torn tail.
+    let len = std::fs::metadata(&files[1]).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&files[1])
+        .unwrap()
+        .set_len(len - 10)
+        .unwrap();
+    let (f, _, d) = damage(replay(&dir.0, None));
+    assert_eq!((f, d), (files[1].clone(), Damage::Truncated));
+    std::fs::remove_file(&files[1]).unwrap();
+    let (f, offset, d) = damage(replay(&dir.0, None));
+    assert_eq!(
+        (f, offset, d),
+        (files[1].clone(), 0, Damage::MissingSegment)
+    );
+}
+
+/// The byte ranges of the records of a segment.
+fn records(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut v = Vec::new();
+    let mut at = ecomatch_replay::segment::SEGMENT_HEADER;
+    while at < bytes.len() {
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let end = at + ecomatch_replay::segment::RECORD_HEADER + len;
+        v.push((at, end));
+        at = end;
+    }
+    v
+}
+
+#[test]
+fn a_duplicated_or_reordered_record_breaks_the_chain() {
+    let dir = TempDir::new("dup");
+    live(&dir.0, &stream(50), 1_000, 1 << 20);
+    let file = segment_files(&dir.0).pop().unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    let recs = records(&bytes);
+    let (a, b) = recs[10];
+    let mut dup = bytes[..b].to_vec();
+    dup.extend_from_slice(&bytes[a..b]);
+    dup.extend_from_slice(&bytes[b..]);
+    std::fs::write(&file, &dup).unwrap();
+    let (_, offset, d) = damage(replay(&dir.0, None));
+    assert_eq!((offset, d), (b as u64, Damage::ChainBroken));
+    // Swap two neighbours.
+    let (c, e) = recs[11];
+    let mut swapped = bytes[..a].to_vec();
+    swapped.extend_from_slice(&bytes[c..e]);
+    swapped.extend_from_slice(&bytes[a..b]);
+    swapped.extend_from_slice(&bytes[e..]);
+    std::fs::write(&file, &swapped).unwrap();
+    let (_, offset, d) = damage(replay(&dir.0, None));
+    assert_eq!((offset, d), (a as u64, Damage::ChainBroken));
+}
+
+#[test]
+fn a_checkpoint_that_disagrees_with_the_replay_stops_it() {
+    let dir = TempDir::new("checkpoint");
+    let cmds = stream(20);
+    let mut log = LogWriter::create(&dir.0, b"demo", FsyncPolicy::Never, 1 << 20).unwrap();
+    for cmd in &cmds {
+        log.append(cmd).unwrap();
+    }
+    log.checkpoint(&[7; 32]).unwrap();
+    log.commit().unwrap();
+    let (_, _, d) = damage(replay(&dir.0, None));
+    assert_eq!(d, Damage::CheckpointMismatch { seq: 20 });
+}
+
+#[test]
+fn commands_round_trip_through_the_codec() {
+    for cmd in stream(500) {
+        let mut buf = Vec::new();
+        ecomatch_replay::codec::Writer(&mut buf).sequenced(&cmd);
+        assert_eq!(
+            ecomatch_replay::codec::Reader(&buf).sequenced().unwrap(),
+            cmd
+        );
+    }
+}
