@@ -109,8 +109,8 @@ fn worse(side: Side, a: u64, b: u64) -> bool {
 
 fn sort_best_first(side: Side, levels: &mut [(u64, u64)]) {
     match side {
-        Side::Buy => levels.sort_unstable_by(|x, y| y.0.cmp(&x.0)),
-        Side::Sell => levels.sort_unstable_by(|x, y| x.0.cmp(&y.0)),
+        Side::Buy => levels.sort_unstable_by_key(|l| std::cmp::Reverse(l.0)),
+        Side::Sell => levels.sort_unstable_by_key(|l| l.0),
     }
 }
 

@@ -2,6 +2,8 @@
 //! (torn tail, flipped bit, truncated or missing segment, duplicated or reordered record, wrong
 //! checkpoint) gives its documented outcome.
 
+#![allow(clippy::many_single_char_names)] // byte ranges a..b, c..e read best short
+
 use std::path::{Path, PathBuf};
 
 use ecomatch_engine::book::{Side, Tif};
