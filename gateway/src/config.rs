@@ -118,6 +118,58 @@ fn dec(at: &str, field: &str, s: &str) -> Result<Decimal, ConfigError> {
     Decimal::from_str(s).map_err(|_| err(at, format!("{field}: {s:?} is not a decimal")))
 }
 
+/// Where a market comes from: the built-in demo, or a TOML configuration. A log records it as
+/// its genesis, so that a replay starts from the same market.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The built-in demo market.
+    Demo,
+    /// A TOML configuration's text.
+    Toml(String),
+}
+
+impl Source {
+    /// The demo, or the file at `path`.
+    pub fn from_path(path: Option<&Path>) -> Result<Self, ConfigError> {
+        match path {
+            None => Ok(Self::Demo),
+            Some(p) => std::fs::read_to_string(p)
+                .map(Self::Toml)
+                .map_err(|e| ConfigError(format!("{}: {e}", p.display()))),
+        }
+    }
+
+    /// The exchange this source describes.
+    pub fn exchange(&self) -> Result<Exchange, ConfigError> {
+        match self {
+            Self::Demo => Ok(ecomatch_exchange::demo::exchange()),
+            Self::Toml(text) => parse(text),
+        }
+    }
+
+    /// The genesis payload of a log.
+    pub fn to_payload(&self) -> Vec<u8> {
+        match self {
+            Self::Demo => b"builtin:demo".to_vec(),
+            Self::Toml(text) => [b"toml:".as_slice(), text.as_bytes()].concat(),
+        }
+    }
+
+    /// Reads a genesis payload back.
+    pub fn from_payload(payload: &[u8]) -> Result<Self, ConfigError> {
+        if payload == b"builtin:demo" {
+            return Ok(Self::Demo);
+        }
+        payload
+            .strip_prefix(b"toml:")
+            .and_then(|t| core::str::from_utf8(t).ok())
+            .map(|t| Self::Toml(t.to_owned()))
+            .ok_or_else(|| {
+                ConfigError("the log's genesis is neither the demo nor a TOML configuration".into())
+            })
+    }
+}
+
 /// Loads and validates a configuration file into a ready exchange.
 pub fn load(path: &Path) -> Result<Exchange, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError(e.to_string()))?;

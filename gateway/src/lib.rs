@@ -15,6 +15,7 @@
 //! assert!(String::from_utf8(out).unwrap().contains("trade"));
 //! ```
 
+pub mod audit;
 pub mod config;
 pub mod demo;
 pub mod protocol;

@@ -4,15 +4,30 @@
 //! output, byte for byte: the time comes from `"at"` and the sequence from the line order.
 //!
 //! Blank lines and lines starting with `#` are skipped, so scenario files can carry comments.
+//!
+//! With a log (`--log DIR`), every command is appended to the log before it is applied, and the
+//! replies are held back until the log is durable under the fsync policy: a reply on stdout
+//! means the command survives a crash. A directory that already holds a log is recovered first
+//! (its genesis decides the market), and the new commands continue its sequence.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use ecomatch_engine::id::{AccountId, InstrumentId, Seq, Timestamp};
 use ecomatch_exchange::{Command, Exchange, Sequenced};
+use ecomatch_replay::{FsyncPolicy, LogError, LogWriter};
 use serde_json::{Map, Value};
 
+use crate::config::{ConfigError, Source};
 use crate::protocol::{self, EdgeError, Envelope, Publisher, Query};
+
+/// The log a driver writes, and the replies waiting for it to be durable.
+struct Journal {
+    writer: LogWriter,
+    checkpoint_every: u64,
+    held: Vec<u8>,
+}
 
 /// The driver's state: the exchange, the public sequence numbers, the command sequence.
 pub struct Driver {
@@ -20,17 +35,142 @@ pub struct Driver {
     publisher: Publisher,
     seq: u64,
     outputs: Vec<ecomatch_exchange::Output>,
+    journal: Option<Journal>,
+    /// A log write that failed: the driver must stop, as nothing more can be acknowledged.
+    fatal: Option<io::Error>,
+}
+
+/// Why a logged driver could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The log is damaged or unreadable.
+    Log(LogError),
+    /// The configuration (or the log's genesis) is invalid.
+    Config(ConfigError),
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Log(e) => e.fmt(f),
+            Self::Config(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// What a logged start found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resumed {
+    /// Commands replayed from an existing log (0 for a new one).
+    pub commands: u64,
+    /// A torn last record that was cut off: (file, offset, bytes).
+    pub truncated: Option<(std::path::PathBuf, u64, u64)>,
 }
 
 impl Driver {
-    /// A driver over an exchange.
+    /// A driver over an exchange, without a log.
     pub fn new(ex: Exchange) -> Self {
         Self {
             ex,
             publisher: Publisher::default(),
             seq: 0,
             outputs: Vec::new(),
+            journal: None,
+            fatal: None,
         }
+    }
+
+    /// A driver that logs to `dir`: a new log from `source`, or the recovered state of the log
+    /// already there (whose genesis then decides the market).
+    pub fn with_log(
+        dir: &Path,
+        source: &Source,
+        policy: FsyncPolicy,
+        checkpoint_every: u64,
+    ) -> Result<(Self, Resumed), StartError> {
+        let has_log = ecomatch_replay::reader::segments(dir).is_ok_and(|s| !s.is_empty());
+        if !has_log {
+            let ex = source.exchange().map_err(StartError::Config)?;
+            let writer = LogWriter::create(
+                dir,
+                &source.to_payload(),
+                policy,
+                ecomatch_replay::DEFAULT_SEGMENT_BYTES,
+            )
+            .map_err(StartError::Log)?;
+            let mut d = Self::new(ex);
+            d.journal = Some(Journal {
+                writer,
+                checkpoint_every,
+                held: Vec::new(),
+            });
+            return Ok((
+                d,
+                Resumed {
+                    commands: 0,
+                    truncated: None,
+                },
+            ));
+        }
+        let mut publisher = Publisher::default();
+        let mut bad_genesis = None;
+        let genesis = |payload: &[u8]| {
+            Source::from_payload(payload)
+                .and_then(|s| s.exchange())
+                .map_err(|e| {
+                    let msg = e.to_string();
+                    bad_genesis = Some(e);
+                    msg
+                })
+        };
+        let rec = ecomatch_replay::recover(dir, None, genesis, |_, outs| {
+            for o in outs {
+                publisher.observe(o);
+            }
+        });
+        let rec = match (rec, bad_genesis) {
+            (Err(_), Some(e)) => return Err(StartError::Config(e)),
+            (r, _) => r.map_err(StartError::Log)?,
+        };
+        let writer = LogWriter::resume(
+            dir,
+            &rec.end,
+            policy,
+            ecomatch_replay::DEFAULT_SEGMENT_BYTES,
+        )
+        .map_err(StartError::Log)?;
+        let truncated = rec
+            .end
+            .torn
+            .as_ref()
+            .map(|t| (t.file.clone(), t.offset, t.bytes));
+        let mut d = Self::new(rec.exchange);
+        d.seq = rec.end.last_seq;
+        d.publisher = publisher;
+        d.journal = Some(Journal {
+            writer,
+            checkpoint_every,
+            held: Vec::new(),
+        });
+        Ok((
+            d,
+            Resumed {
+                commands: rec.commands,
+                truncated,
+            },
+        ))
+    }
+
+    /// Makes the log durable and releases the replies that waited for it.
+    pub fn commit(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if let Some(j) = &mut self.journal {
+            j.writer.commit().map_err(io::Error::other)?;
+            out.write_all(&j.held)?;
+            j.held.clear();
+        }
+        out.flush()
     }
 
     /// The exchange.
@@ -38,12 +178,26 @@ impl Driver {
         &self.ex
     }
 
-    /// Applies every line of `input`, writing replies to `out`.
-    pub fn run(&mut self, input: impl BufRead, out: &mut impl Write) -> io::Result<()> {
-        for line in input.lines() {
-            self.line(&line?, out)?;
+    /// Applies every line of `input`, writing replies to `out`. With a log, the pending
+    /// commands are committed whenever the input has nothing more ready (group commit: a burst
+    /// of lines costs one write and one fsync), and whenever the fsync policy asks.
+    pub fn run<R: Read>(
+        &mut self,
+        input: &mut BufReader<R>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        let mut line = String::new();
+        loop {
+            if input.buffer().is_empty() {
+                self.commit(out)?;
+            }
+            line.clear();
+            if input.read_line(&mut line)? == 0 {
+                break;
+            }
+            self.line(&line, out)?;
         }
-        out.flush()
+        self.commit(out)
     }
 
     /// Applies one line.
@@ -54,9 +208,24 @@ impl Driver {
         }
         let env = protocol::parse_line(trimmed, true);
         let name = env.actor.clone().unwrap_or_else(|| "?".into());
+        let mut text = Vec::new();
         match self.step(&env) {
-            Ok(lines) => lines.iter().try_for_each(|v| writeln!(out, "{v}")),
-            Err(e) => writeln!(out, "{}", edge_reject(&name, env.req_id.as_ref(), &e)),
+            Ok(lines) => lines.iter().try_for_each(|v| writeln!(text, "{v}"))?,
+            Err(e) => writeln!(text, "{}", edge_reject(&name, env.req_id.as_ref(), &e))?,
+        }
+        if let Some(e) = self.fatal.take() {
+            return Err(e);
+        }
+        match &mut self.journal {
+            None => out.write_all(&text),
+            Some(j) => {
+                j.held.extend_from_slice(&text);
+                if j.writer.should_commit() {
+                    self.commit(out)
+                } else {
+                    Ok(())
+                }
+            }
         }
     }
 
@@ -88,8 +257,23 @@ impl Driver {
                     actor,
                     command,
                 };
+                if let Some(j) = &mut self.journal {
+                    if let Err(e) = j.writer.append(&cmd) {
+                        self.fatal = Some(io::Error::other(e));
+                        return Ok(Vec::new());
+                    }
+                }
                 self.outputs.clear();
                 self.ex.apply(&cmd, &mut self.outputs);
+                if let Some(j) = self
+                    .journal
+                    .as_mut()
+                    .filter(|j| self.seq % j.checkpoint_every == 0)
+                {
+                    if let Err(e) = j.writer.checkpoint(&self.ex.state_hash().0) {
+                        self.fatal = Some(io::Error::other(e));
+                    }
+                }
                 let outs = core::mem::take(&mut self.outputs);
                 let lines = outs
                     .iter()

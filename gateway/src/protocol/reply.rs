@@ -21,6 +21,20 @@ pub struct Publisher {
 }
 
 impl Publisher {
+    /// Counts a public message without encoding it (when replaying a log at start-up, so
+    /// that sequence numbers continue where they stopped).
+    pub fn observe(&mut self, out: &Output) {
+        match out.msg {
+            Message::Trade { instrument, .. }
+            | Message::Level { instrument, .. }
+            | Message::Phase { instrument, .. }
+            | Message::Reference { instrument, .. } => {
+                self.next(instrument);
+            }
+            _ => {}
+        }
+    }
+
     fn next(&mut self, instrument: InstrumentId) -> u64 {
         let s = self.seqs.entry(instrument).or_insert(0);
         *s += 1;
