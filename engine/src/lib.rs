@@ -37,6 +37,7 @@
 //! book.check_invariants();
 //! ```
 
+pub mod auction;
 pub mod book;
 pub mod id;
 pub mod instrument;
