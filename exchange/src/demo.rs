@@ -83,7 +83,12 @@ fn listing(
             block: true,
         },
         capacity: BookCapacity {
-            max_orders: 100_000,
+            // The busiest demo book gets room for 100k resting orders; the others 10k.
+            max_orders: if code == "LS-FCS-2024" {
+                100_000
+            } else {
+                10_000
+            },
             max_levels: 10_000,
             min_price: Price::from_ticks(1),
             max_price: Price::from_ticks(max_price),
@@ -113,7 +118,7 @@ pub fn listings() -> Vec<Listing> {
             "0.01",
             "1",
             5_000,
-            100_000,
+            20_000,
             10,
         ),
         listing(
@@ -126,7 +131,7 @@ pub fn listings() -> Vec<Listing> {
             "0.01",
             "1",
             4_500,
-            100_000,
+            20_000,
             10,
         ),
         listing(
@@ -140,7 +145,7 @@ pub fn listings() -> Vec<Listing> {
             "1",
             "0.01",
             4_000,
-            40_000,
+            10_000,
             20,
         ),
         listing(
@@ -153,7 +158,7 @@ pub fn listings() -> Vec<Listing> {
             "0.001",
             "100",
             500,
-            10_000,
+            2_000,
             10,
         ),
         listing(
@@ -166,7 +171,7 @@ pub fn listings() -> Vec<Listing> {
             "0.01",
             "1",
             100_000,
-            1_000_000,
+            300_000,
             0,
         ),
         listing(
@@ -180,7 +185,7 @@ pub fn listings() -> Vec<Listing> {
             "0.01",
             "1",
             2_000,
-            100_000,
+            20_000,
             10,
         ),
     ]

@@ -31,8 +31,10 @@ pub mod hash;
 mod invariants;
 mod operator;
 pub mod output;
+pub mod snapshot;
 pub mod state;
 mod trading;
+pub mod wire;
 
 pub use command::{ClientOrderId, Command, OrderRequest, Sequenced};
 pub use output::{Message, Output, Recipient, Reject};

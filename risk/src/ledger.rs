@@ -357,6 +357,36 @@ impl Ledger {
         Ok(work)
     }
 
+    /// Replaces every balance at once (restoring a snapshot) and recomputes the totals.
+    /// `cash` has one balance per account, in id order.
+    pub fn restore_balances(
+        &mut self,
+        cash: Vec<Balance>,
+        holdings: &[(InstrumentId, AccountId, Balance)],
+    ) -> Result<(), LedgerError> {
+        if cash.len() != self.accounts.len() {
+            return Err(LedgerError::UnknownAccount(AccountId(cash.len() as u32)));
+        }
+        let add = |t: u64, b: Balance| t.checked_add(b.available)?.checked_add(b.held);
+        let cash_total = cash
+            .iter()
+            .try_fold(0u64, |t, b| add(t, *b))
+            .ok_or(LedgerError::Overflow)?;
+        let mut map = BTreeMap::new();
+        let mut totals: BTreeMap<InstrumentId, u64> = BTreeMap::new();
+        for &(inst, account, b) in holdings {
+            self.account(account)?;
+            let t = totals.entry(inst).or_default();
+            *t = add(*t, b).ok_or(LedgerError::Overflow)?;
+            map.insert((inst, account), b);
+        }
+        self.cash = cash;
+        self.holdings = map;
+        self.cash_total = cash_total;
+        self.holding_totals = totals;
+        Ok(())
+    }
+
     /// Checks that the balances add up to the recorded totals; panics on a violation.
     pub fn check_invariants(&self) {
         let cash: u128 = self

@@ -177,7 +177,7 @@ impl OrderBook {
     }
 
     /// True if an order on `side` limited at `idx` would meet the opposite best.
-    fn crosses(&self, side: Side, idx: u32) -> bool {
+    pub(super) fn crosses(&self, side: Side, idx: u32) -> bool {
         match side {
             Side::Buy => self.asks.best().is_some_and(|a| a <= idx),
             Side::Sell => self.bids.best().is_some_and(|b| b >= idx),
@@ -426,7 +426,7 @@ impl OrderBook {
     }
 
     /// Puts an allocated, unlinked slot at the back of its level.
-    fn enqueue(&mut self, slot: u32, out: &mut Vec<Event>) {
+    pub(super) fn enqueue(&mut self, slot: u32, out: &mut Vec<Event>) {
         self.arrivals += 1;
         let s = self.pool.get_mut(slot);
         s.arrival = self.arrivals;

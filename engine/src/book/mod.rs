@@ -17,6 +17,7 @@ mod ladder;
 mod matching;
 mod order;
 mod pool;
+mod restore;
 
 pub use error::{BookError, Capacity};
 pub use event::{CancelReason, Event, ExpireReason};

@@ -1,0 +1,60 @@
+//! Rebuilding a book from a snapshot: resting orders put back in their priority order,
+//! without matching.
+
+use super::pool::{NIL, Slot};
+use super::{BookError, Capacity, OrderBook, OrderView};
+use crate::id::OrderId;
+
+impl OrderBook {
+    /// Puts a resting order back at the back of its level, as a snapshot recorded it. Orders
+    /// must come in priority order (each level in time order); the book must stay uncrossed.
+    pub fn restore(&mut self, o: &OrderView) -> Result<(), BookError> {
+        if o.leaves.is_zero() {
+            return Err(BookError::InvalidQuantity);
+        }
+        let idx = self.index_of(o.price).ok_or(BookError::PriceOutsideBand {
+            price: o.price,
+            lo: self.cap.min_price,
+            hi: self.cap.max_price,
+        })?;
+        if self.index.contains_key(&o.id) {
+            return Err(BookError::DuplicateOrderId(o.id));
+        }
+        if self.crosses(o.side, idx) {
+            return Err(BookError::InvalidOrder(
+                "a restored order would cross the book",
+            ));
+        }
+        if !self.ladder(o.side).is_occupied(idx) && self.levels_in_use >= self.cap.max_levels {
+            return Err(BookError::BookFull(Capacity::Levels));
+        }
+        let slot = Slot {
+            id: o.id,
+            account: o.account,
+            arrival: 0,
+            leaves: o.leaves,
+            filled: o.filled,
+            idx,
+            prev: NIL,
+            next: NIL,
+            side: o.side,
+            tif: o.tif,
+            stp: o.stp,
+            post_only: o.post_only,
+            live: true,
+        };
+        let s = self
+            .pool
+            .alloc(slot)
+            .ok_or(BookError::BookFull(Capacity::Orders))?;
+        self.index.insert(o.id, s);
+        self.enqueue(s, &mut Vec::new());
+        self.last_id = self.last_id.max(Some(o.id));
+        Ok(())
+    }
+
+    /// Raises the highest order id the book has seen (after a restore, to the exchange's).
+    pub fn note_last_id(&mut self, id: OrderId) {
+        self.last_id = self.last_id.max(Some(id));
+    }
+}

@@ -1,0 +1,308 @@
+//! Snapshots: the whole state of the exchange at a sequence number, in the binary form of
+//! [`crate::wire`], and its restoration onto a fresh exchange built from the same genesis.
+//! Restoring puts each book's resting orders back in priority order without matching; the
+//! caller checks the restored state hash against the one recorded with the snapshot.
+
+use ecomatch_engine::book::{OrderBook, OrderView, Phase, Side, Stp, Tif};
+use ecomatch_engine::id::{AccountId, OrderId, Seq};
+use ecomatch_engine::quantity::{Price, Qty};
+use ecomatch_risk::account::AccountStatus;
+use ecomatch_risk::gate::{GepRecord, Usage};
+use ecomatch_risk::ledger::Balance;
+
+use crate::command::ClientOrderId;
+use crate::state::{Exchange, OpenOrder};
+use crate::wire::{self, DecodeError, Reader, Writer};
+
+const MAGIC: &str = "ecomatch-snapshot-v1";
+
+impl Exchange {
+    /// The whole state, encoded.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(1 << 16);
+        let mut w = Writer(&mut buf);
+        w.short_str(MAGIC);
+        for v in [self.last_seq.0, self.next_order, self.next_trade] {
+            w.u64(v);
+        }
+        w.u64(self.ledger.accounts().count() as u64);
+        for (id, a) in self.ledger.accounts() {
+            let cash = self.ledger.cash(id).expect("listed account");
+            w.u8(a.status as u8);
+            w.u64(cash.available);
+            w.u64(cash.held);
+        }
+        let holdings: Vec<_> = self.ledger.holdings().collect();
+        w.u64(holdings.len() as u64);
+        for (inst, account, b) in holdings {
+            w.short_str(inst.as_str());
+            w.u32(account.0);
+            w.u64(b.available);
+            w.u64(b.held);
+        }
+        self.snapshot_maps(&mut w);
+        w.u64(self.markets.len() as u64);
+        for m in &self.markets {
+            w.opt_u64(
+                m.listing
+                    .instrument
+                    .spec()
+                    .reference_price
+                    .map(Price::ticks),
+            );
+            w.u8(m.book.phase() as u8);
+            let (lo, hi) = m.book.band();
+            w.u64(lo.ticks());
+            w.u64(hi.ticks());
+            w.u64(m.book.len() as u64);
+            for o in m.book.orders() {
+                let meta = self.orders.get(&o.id).expect("every resting order is open");
+                for v in [
+                    o.id.0,
+                    u64::from(o.account.0),
+                    o.price.ticks(),
+                    o.leaves.lots(),
+                    o.filled.lots(),
+                    meta.qty.lots(),
+                    meta.per_lot_hold,
+                ] {
+                    w.u64(v);
+                }
+                for v in [
+                    wire::side(o.side),
+                    wire::tif(o.tif),
+                    wire::stp(o.stp),
+                    u8::from(o.post_only),
+                ] {
+                    w.u8(v);
+                }
+                w.short_str(
+                    meta.client_order_id
+                        .as_ref()
+                        .map_or("", ClientOrderId::as_str),
+                );
+            }
+        }
+        buf
+    }
+
+    fn snapshot_maps(&self, w: &mut Writer<'_>) {
+        let mut usage: Vec<_> = self.usage.iter().collect();
+        usage.sort_unstable_by_key(|(k, _)| **k);
+        w.u64(usage.len() as u64);
+        for ((a, m), u) in usage {
+            w.u32(a.0);
+            w.u32(*m);
+            for v in [u.open_buy, u.bought, u.open_sell, u.sold] {
+                w.u64(v);
+            }
+        }
+        w.u64(self.gep.len() as u64);
+        for ((a, m), r) in &self.gep {
+            w.u32(a.0);
+            w.u32(*m);
+            w.u64(r.target);
+            w.u64(r.achieved);
+        }
+        w.u64(self.needs.len() as u64);
+        for ((a, m), n) in &self.needs {
+            w.u32(a.0);
+            w.u32(*m);
+            w.u64(*n);
+        }
+    }
+
+    /// Restores a snapshot onto `base`, a fresh exchange built from the same genesis.
+    pub fn restore(mut base: Exchange, bytes: &[u8]) -> Result<Exchange, DecodeError> {
+        let mut r = Reader(bytes);
+        if r.short_str()? != MAGIC {
+            return Err(DecodeError("not an ecomatch snapshot"));
+        }
+        base.last_seq = Seq(r.u64()?);
+        base.next_order = r.u64()?;
+        base.next_trade = r.u64()?;
+        restore_ledger(&mut base, &mut r)?;
+        restore_maps(&mut base, &mut r)?;
+        if r.u64()? != base.markets.len() as u64 {
+            return Err(DecodeError(
+                "the snapshot has other markets than the genesis",
+            ));
+        }
+        base.orders.clear();
+        for m in 0..base.markets.len() {
+            restore_market(&mut base, m, &mut r)?;
+        }
+        if !r.0.is_empty() {
+            return Err(DecodeError("trailing bytes"));
+        }
+        Ok(base)
+    }
+}
+
+fn status(v: u8) -> Result<AccountStatus, DecodeError> {
+    [
+        AccountStatus::Active,
+        AccountStatus::Suspended,
+        AccountStatus::Killed,
+    ]
+    .into_iter()
+    .find(|s| *s as u8 == v)
+    .ok_or(DecodeError("bad account status"))
+}
+
+fn restore_ledger(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+    let n = r.u64()?;
+    if n != ex.ledger.accounts().count() as u64 {
+        return Err(DecodeError(
+            "the snapshot has other accounts than the genesis",
+        ));
+    }
+    let mut cash = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let s = status(r.u8()?)?;
+        ex.ledger
+            .set_status(AccountId(i as u32), s)
+            .map_err(|_| DecodeError("bad account"))?;
+        cash.push(Balance {
+            available: r.u64()?,
+            held: r.u64()?,
+        });
+    }
+    let mut holdings = Vec::new();
+    for _ in 0..r.u64()? {
+        holdings.push((
+            r.instrument()?,
+            AccountId(r.u32()?),
+            Balance {
+                available: r.u64()?,
+                held: r.u64()?,
+            },
+        ));
+    }
+    ex.ledger
+        .restore_balances(cash, &holdings)
+        .map_err(|_| DecodeError("inconsistent balances"))
+}
+
+fn restore_maps(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+    ex.usage.clear();
+    for _ in 0..r.u64()? {
+        let key = (AccountId(r.u32()?), r.u32()?);
+        ex.usage.insert(
+            key,
+            Usage {
+                open_buy: r.u64()?,
+                bought: r.u64()?,
+                open_sell: r.u64()?,
+                sold: r.u64()?,
+            },
+        );
+    }
+    ex.gep.clear();
+    for _ in 0..r.u64()? {
+        let key = (AccountId(r.u32()?), r.u32()?);
+        ex.gep.insert(
+            key,
+            GepRecord {
+                target: r.u64()?,
+                achieved: r.u64()?,
+            },
+        );
+    }
+    ex.needs.clear();
+    for _ in 0..r.u64()? {
+        let key = (AccountId(r.u32()?), r.u32()?);
+        ex.needs.insert(key, r.u64()?);
+    }
+    Ok(())
+}
+
+fn restore_market(ex: &mut Exchange, m: usize, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+    let reference = r.opt_u64()?.map(Price::from_ticks);
+    let tag = r.u8()?;
+    let phase = [Phase::Closed, Phase::Continuous, Phase::Halted]
+        .into_iter()
+        .find(|p| *p as u8 == tag)
+        .ok_or(DecodeError("bad phase"))?;
+    let (lo, hi) = (Price::from_ticks(r.u64()?), Price::from_ticks(r.u64()?));
+    let market = &mut ex.markets[m];
+    if let Some(p) = reference {
+        market
+            .listing
+            .instrument
+            .set_reference_price(p)
+            .map_err(|_| DecodeError("bad reference price"))?;
+    }
+    let mut book = OrderBook::for_instrument(&market.listing.instrument);
+    if lo > hi || lo < book.capacity().min_price || hi > book.capacity().max_price {
+        return Err(DecodeError("bad band"));
+    }
+    book.set_band(lo, hi);
+    book.set_phase(phase, &mut Vec::new());
+    for _ in 0..r.u64()? {
+        let (id, account, price, leaves, filled, qty, per_lot_hold) = (
+            r.u64()?,
+            r.u64()?,
+            r.u64()?,
+            r.u64()?,
+            r.u64()?,
+            r.u64()?,
+            r.u64()?,
+        );
+        let side = match r.u8()? {
+            0 => Side::Buy,
+            1 => Side::Sell,
+            _ => return Err(DecodeError("bad side")),
+        };
+        let tif = [Tif::Gtc, Tif::Day, Tif::Ioc, Tif::Fok]
+            .get(usize::from(r.u8()?))
+            .copied()
+            .ok_or(DecodeError("bad time in force"))?;
+        let stp = [
+            Stp::CancelNewest,
+            Stp::CancelOldest,
+            Stp::CancelBoth,
+            Stp::Decrement,
+        ]
+        .get(usize::from(r.u8()?))
+        .copied()
+        .ok_or(DecodeError("bad stp"))?;
+        let post_only = r.u8()? == 1;
+        let coid = r.short_str()?;
+        let client_order_id = if coid.is_empty() {
+            None
+        } else {
+            Some(ClientOrderId::new(coid).ok_or(DecodeError("bad client order id"))?)
+        };
+        let account = AccountId(u32::try_from(account).map_err(|_| DecodeError("bad account"))?);
+        let view = OrderView {
+            id: OrderId(id),
+            account,
+            side,
+            price: Price::from_ticks(price),
+            leaves: Qty::from_lots(leaves),
+            filled: Qty::from_lots(filled),
+            tif,
+            stp,
+            post_only,
+        };
+        book.restore(&view)
+            .map_err(|_| DecodeError("a resting order does not fit its book"))?;
+        ex.orders.insert(
+            OrderId(id),
+            OpenOrder {
+                account,
+                market: m as u32,
+                side,
+                price: view.price,
+                qty: Qty::from_lots(qty),
+                filled: view.filled,
+                per_lot_hold,
+                client_order_id,
+            },
+        );
+    }
+    book.note_last_id(OrderId(ex.next_order));
+    ex.markets[m].book = book;
+    Ok(())
+}
