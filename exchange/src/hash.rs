@@ -57,6 +57,7 @@ impl Exchange {
         for m in &self.markets {
             let spec = m.listing.instrument.spec();
             c.str(spec.id.as_str());
+            c.u64(self.public_seq[self.by_id[&spec.id] as usize]);
             c.u64(
                 spec.reference_price
                     .map_or(0, ecomatch_engine::quantity::Price::ticks),

@@ -104,6 +104,7 @@ impl Exchange {
         out.push(Output {
             to: Recipient::Account(cmd.actor),
             reply: true,
+            seq: 0,
             msg: Message::Done {
                 command: cmd.command.name(),
             },
@@ -126,16 +127,13 @@ impl Exchange {
             .map_err(|_| Reject::Book(ecomatch_engine::book::BookError::InvalidPrice))?;
         let (lo, hi) = market.listing.instrument.price_limits();
         market.book.set_band(lo, hi);
-        out.push(Output {
-            to: Recipient::Public,
-            reply: false,
-            msg: Message::Reference {
-                instrument,
-                price,
-                band_lo: lo,
-                band_hi: hi,
-            },
-        });
+        let msg = Message::Reference {
+            instrument,
+            price,
+            band_lo: lo,
+            band_hi: hi,
+        };
+        out.push(self.public(m as u32, msg));
         Ok(())
     }
 
@@ -185,6 +183,7 @@ fn private(account: AccountId, msg: Message) -> Output {
     Output {
         to: Recipient::Account(account),
         reply: false,
+        seq: 0,
         msg,
     }
 }

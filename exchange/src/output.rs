@@ -249,6 +249,9 @@ pub struct Output {
     pub to: Recipient,
     /// True on the direct answer to the command's sender.
     pub reply: bool,
+    /// On public messages, the instrument's public sequence number: gap-free from 1, part of
+    /// the state (so it survives restarts and snapshots). 0 on private messages.
+    pub seq: u64,
     /// The message.
     pub msg: Message,
 }

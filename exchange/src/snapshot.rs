@@ -42,7 +42,8 @@ impl Exchange {
         }
         self.snapshot_maps(&mut w);
         w.u64(self.markets.len() as u64);
-        for m in &self.markets {
+        for (i, m) in self.markets.iter().enumerate() {
+            w.u64(self.public_seq[i]);
             w.opt_u64(
                 m.listing
                     .instrument
@@ -218,6 +219,7 @@ fn restore_maps(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeError
 }
 
 fn restore_market(ex: &mut Exchange, m: usize, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+    ex.public_seq[m] = r.u64()?;
     let reference = r.opt_u64()?.map(Price::from_ticks);
     let tag = r.u8()?;
     let phase = [Phase::Closed, Phase::Continuous, Phase::Halted]

@@ -124,6 +124,8 @@ pub struct Exchange {
     pub(crate) next_order: u64,
     pub(crate) next_trade: u64,
     pub(crate) last_seq: Seq,
+    /// Per market: the public sequence number of its last public message.
+    pub(crate) public_seq: Vec<u64>,
     /// Scratch buffer for book events, reused by every command.
     pub(crate) events: Vec<Event>,
 }
@@ -141,6 +143,7 @@ impl Exchange {
             let book = OrderBook::for_instrument(&listing.instrument);
             markets.push(Market { listing, book });
         }
+        let n_markets = markets.len();
         let mut ledger = Ledger::new();
         for account in genesis.accounts {
             if ledger.find(&account.name).is_some() {
@@ -166,6 +169,7 @@ impl Exchange {
             next_order: 0,
             next_trade: 0,
             last_seq: Seq(0),
+            public_seq: vec![0; n_markets],
             events: Vec::with_capacity(1024),
         };
         let mut out = Vec::new();

@@ -26,6 +26,7 @@ impl Exchange {
             out.push(Output {
                 to: Recipient::Account(cmd.actor),
                 reply: true,
+                seq: 0,
                 msg: Message::Reject(reject),
             });
         }
@@ -332,6 +333,18 @@ impl Exchange {
         self.unreserve(actor, m, side, per_unit, Qty::from_lots(amount));
     }
 
+    /// A public message of market `m`, numbered in the market's public sequence.
+    pub(crate) fn public(&mut self, m: u32, msg: Message) -> Output {
+        let seq = &mut self.public_seq[m as usize];
+        *seq += 1;
+        Output {
+            to: Recipient::Public,
+            reply: false,
+            seq: *seq,
+            msg,
+        }
+    }
+
     /// Turns the book's events of the last request into settlement and messages.
     pub(crate) fn process_events(&mut self, m: u32, time: Timestamp, out: &mut Vec<Output>) {
         let events = core::mem::take(&mut self.events);
@@ -406,14 +419,19 @@ impl Exchange {
                 Event::Level {
                     side, price, qty, ..
                 } => {
-                    out.push(public(Message::Level {
-                        instrument,
-                        side,
-                        price,
-                        qty,
-                    }));
+                    out.push(self.public(
+                        m,
+                        Message::Level {
+                            instrument,
+                            side,
+                            price,
+                            qty,
+                        },
+                    ));
                 }
-                Event::Phase { phase } => out.push(public(Message::Phase { instrument, phase })),
+                Event::Phase { phase } => {
+                    out.push(self.public(m, Message::Phase { instrument, phase }));
+                }
             }
         }
         self.events = events;
@@ -447,7 +465,9 @@ impl Exchange {
         } else {
             status
         };
-        let mut msg = report(&o, id, instrument, status, Some(reason), false);
+        // A cancel the owner asked for is the direct answer to its request.
+        let reply = reason == ecomatch_engine::book::CancelReason::Requested.as_str();
+        let mut msg = report(&o, id, instrument, status, Some(reason), reply);
         if let (true, Message::Order(r)) = (closed, &mut msg.msg) {
             // A closed order reports what was ordered, as FIX does: leaves 0, filled so far.
             r.qty = ordered;
@@ -523,6 +543,7 @@ impl Exchange {
             out.push(Output {
                 to: Recipient::Account(o.account),
                 reply: false,
+                seq: 0,
                 msg: Message::Fill(FillReport {
                     order_id: id,
                     client_order_id: o.client_order_id,
@@ -538,22 +559,17 @@ impl Exchange {
                 }),
             });
         }
-        out.push(public(Message::Trade {
-            instrument,
-            trade_id,
-            price,
-            qty,
-            aggressor,
-            time,
-        }));
-    }
-}
-
-fn public(msg: Message) -> Output {
-    Output {
-        to: Recipient::Public,
-        reply: false,
-        msg,
+        out.push(self.public(
+            m,
+            Message::Trade {
+                instrument,
+                trade_id,
+                price,
+                qty,
+                aggressor,
+                time,
+            },
+        ));
     }
 }
 
@@ -568,6 +584,7 @@ fn report(
     Output {
         to: Recipient::Account(o.account),
         reply,
+        seq: 0,
         msg: Message::Order(OrderReport {
             order_id: id,
             client_order_id: o.client_order_id,

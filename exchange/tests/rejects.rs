@@ -56,6 +56,7 @@ impl Market {
             Output {
                 to: Recipient::Account(a),
                 reply: true,
+                seq: 0,
                 msg: Message::Reject(r),
             } if a == actor => {
                 assert_eq!(r.code(), code, "{r}");

@@ -20,19 +20,28 @@ use ecomatch_replay::{FsyncPolicy, LogError, LogWriter};
 use serde_json::{Map, Value};
 
 use crate::config::{ConfigError, Source};
-use crate::protocol::{self, EdgeError, Envelope, Publisher, Query};
+use crate::protocol::{self, EdgeError, Envelope, Query};
+
+/// How often a logged driver writes state-hash checkpoints and snapshots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Every {
+    /// A checkpoint record every this many commands.
+    pub checkpoint: u64,
+    /// A snapshot file every this many commands.
+    pub snapshot: u64,
+}
 
 /// The log a driver writes, and the replies waiting for it to be durable.
 struct Journal {
     writer: LogWriter,
-    checkpoint_every: u64,
+    dir: std::path::PathBuf,
+    every: Every,
     held: Vec<u8>,
 }
 
 /// The driver's state: the exchange, the public sequence numbers, the command sequence.
 pub struct Driver {
     ex: Exchange,
-    publisher: Publisher,
     seq: u64,
     outputs: Vec<ecomatch_exchange::Output>,
     journal: Option<Journal>,
@@ -67,6 +76,10 @@ pub struct Resumed {
     pub commands: u64,
     /// A torn last record that was cut off: (file, offset, bytes).
     pub truncated: Option<(std::path::PathBuf, u64, u64)>,
+    /// The snapshot recovery started from, if any.
+    pub from_snapshot: Option<u64>,
+    /// Snapshots that could not be used, and why.
+    pub skipped_snapshots: Vec<String>,
 }
 
 impl Driver {
@@ -74,7 +87,6 @@ impl Driver {
     pub fn new(ex: Exchange) -> Self {
         Self {
             ex,
-            publisher: Publisher::default(),
             seq: 0,
             outputs: Vec::new(),
             journal: None,
@@ -88,7 +100,7 @@ impl Driver {
         dir: &Path,
         source: &Source,
         policy: FsyncPolicy,
-        checkpoint_every: u64,
+        every: Every,
     ) -> Result<(Self, Resumed), StartError> {
         let has_log = ecomatch_replay::reader::segments(dir).is_ok_and(|s| !s.is_empty());
         if !has_log {
@@ -103,7 +115,8 @@ impl Driver {
             let mut d = Self::new(ex);
             d.journal = Some(Journal {
                 writer,
-                checkpoint_every,
+                dir: dir.to_path_buf(),
+                every,
                 held: Vec::new(),
             });
             return Ok((
@@ -111,10 +124,11 @@ impl Driver {
                 Resumed {
                     commands: 0,
                     truncated: None,
+                    from_snapshot: None,
+                    skipped_snapshots: Vec::new(),
                 },
             ));
         }
-        let mut publisher = Publisher::default();
         let mut bad_genesis = None;
         let genesis = |payload: &[u8]| {
             Source::from_payload(payload)
@@ -125,11 +139,7 @@ impl Driver {
                     msg
                 })
         };
-        let rec = ecomatch_replay::recover(dir, None, genesis, |_, outs| {
-            for o in outs {
-                publisher.observe(o);
-            }
-        });
+        let rec = ecomatch_replay::recover_with(dir, None, true, genesis, |_, _| {});
         let rec = match (rec, bad_genesis) {
             (Err(_), Some(e)) => return Err(StartError::Config(e)),
             (r, _) => r.map_err(StartError::Log)?,
@@ -148,10 +158,10 @@ impl Driver {
             .map(|t| (t.file.clone(), t.offset, t.bytes));
         let mut d = Self::new(rec.exchange);
         d.seq = rec.end.last_seq;
-        d.publisher = publisher;
         d.journal = Some(Journal {
             writer,
-            checkpoint_every,
+            dir: dir.to_path_buf(),
+            every,
             held: Vec::new(),
         });
         Ok((
@@ -159,8 +169,31 @@ impl Driver {
             Resumed {
                 commands: rec.commands,
                 truncated,
+                from_snapshot: rec.from_snapshot,
+                skipped_snapshots: rec.skipped_snapshots,
             },
         ))
+    }
+
+    /// Checkpoints and snapshots due after the command just applied. A snapshot is written only
+    /// once the log holds its command durably, so recovery can always replay what follows it.
+    fn after_apply(&mut self) -> Result<(), LogError> {
+        let Some(j) = self.journal.as_mut() else {
+            return Ok(());
+        };
+        if self.seq % j.every.checkpoint == 0 {
+            j.writer.checkpoint(&self.ex.state_hash().0)?;
+        }
+        if self.seq % j.every.snapshot == 0 {
+            j.writer.commit()?;
+            ecomatch_replay::snapshot::write(
+                &j.dir,
+                self.seq,
+                &self.ex.state_hash().0,
+                &self.ex.snapshot(),
+            )?;
+        }
+        Ok(())
     }
 
     /// Makes the log durable and releases the replies that waited for it.
@@ -265,21 +298,15 @@ impl Driver {
                 }
                 self.outputs.clear();
                 self.ex.apply(&cmd, &mut self.outputs);
-                if let Some(j) = self
-                    .journal
-                    .as_mut()
-                    .filter(|j| self.seq % j.checkpoint_every == 0)
-                {
-                    if let Err(e) = j.writer.checkpoint(&self.ex.state_hash().0) {
-                        self.fatal = Some(io::Error::other(e));
-                    }
+                if let Err(e) = self.after_apply() {
+                    self.fatal = Some(io::Error::other(e));
                 }
                 let outs = core::mem::take(&mut self.outputs);
                 let lines = outs
                     .iter()
                     .map(|o| {
                         let req_id = env.req_id.as_ref();
-                        protocol::encode(&self.ex, o, req_id, context, &mut self.publisher)
+                        protocol::encode(&self.ex, o, req_id, context)
                     })
                     .collect();
                 self.outputs = outs;

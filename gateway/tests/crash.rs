@@ -5,6 +5,8 @@
 //! recovered balance, then sends deposits of one fen (each one command) and is killed after a
 //! random number of them and a random pause, often in the middle of a write or an fsync. The
 //! recovered balance must count every acknowledged deposit, and no more than were sent.
+//! Snapshots are written every 13 commands, so most restarts recover from a snapshot plus the
+//! log after it.
 //! `ECOMATCH_CRASH_RUNS` sets the number of kills (50 by default).
 
 use std::io::{BufRead, BufReader, Write};
@@ -24,6 +26,8 @@ fn start(dir: &Path) -> (Child, mpsc::Receiver<String>) {
             "always",
             "--checkpoint-every",
             "7",
+            "--snapshot-every",
+            "13",
             "--log",
         ])
         .arg(dir)

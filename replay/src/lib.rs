@@ -40,6 +40,7 @@ pub mod codec;
 pub mod error;
 pub mod reader;
 pub mod segment;
+pub mod snapshot;
 pub mod writer;
 
 use std::path::Path;
@@ -55,6 +56,10 @@ use segment::Kind;
 
 /// The outcome of reading a log and replaying it.
 pub struct Recovered {
+    /// The snapshot the replay started from, if it used one (its sequence number).
+    pub from_snapshot: Option<u64>,
+    /// Snapshots that could not be used (damaged, or ahead of the log), and why.
+    pub skipped_snapshots: Vec<String>,
     /// The exchange as of the last command replayed.
     pub exchange: Exchange,
     /// Where the scan ended (to resume appending).
@@ -65,19 +70,93 @@ pub struct Recovered {
     pub checkpoints: u64,
 }
 
-/// Reads the log in `dir` and replays it, up to and including command `to` if given.
-///
-/// `genesis` builds the starting exchange from the genesis record's payload; `outputs` sees
-/// every command with what the exchange said to it (for audits and exports). Every checkpoint
-/// on the way is checked against the replayed state. The log is not modified: a torn tail is
-/// reported in [`Recovered::end`] for [`LogWriter::resume`] to cut off.
+/// Reads the log in `dir` and replays it from its genesis, up to and including command `to` if
+/// given. See [`recover_with`].
 pub fn recover(
     dir: &Path,
     to: Option<Seq>,
-    genesis: impl FnOnce(&[u8]) -> Result<Exchange, String>,
+    genesis: impl FnMut(&[u8]) -> Result<Exchange, String>,
+    outputs: impl FnMut(&Sequenced, &[Output]),
+) -> Result<Recovered, LogError> {
+    recover_with(dir, to, false, genesis, outputs)
+}
+
+/// Picks the newest readable snapshot at or before `to`.
+fn pick_snapshot(
+    dir: &Path,
+    to: Option<Seq>,
+    skipped: &mut Vec<String>,
+) -> Result<Option<snapshot::Snapshot>, LogError> {
+    for (seq, path) in snapshot::list(dir)? {
+        if to.is_some_and(|t| seq > t.0) {
+            continue;
+        }
+        match snapshot::read(&path) {
+            Ok(s) if s.seq == seq => return Ok(Some(s)),
+            Ok(_) => skipped.push(format!(
+                "{}: sequence differs from its name",
+                path.display()
+            )),
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
+    Ok(None)
+}
+
+/// Reads the log in `dir` and replays it, up to and including command `to` if given.
+///
+/// With `use_snapshots`, the newest snapshot at or before `to` is restored (and its state hash
+/// checked) and only the commands after it are replayed; a snapshot that is damaged, does not
+/// restore to its recorded hash, or lies beyond the end of the log (its commands were never
+/// durable) is skipped and reported, and the replay starts from the genesis instead. The whole
+/// log is read and checked either way.
+///
+/// `genesis` builds the starting exchange from the genesis record's payload; `outputs` sees
+/// every replayed command with what the exchange said to it (for audits and exports). Every
+/// checkpoint after the starting point is checked against the replayed state. The log is not
+/// modified: a torn tail is reported in [`Recovered::end`] for [`LogWriter::resume`] to cut off.
+pub fn recover_with(
+    dir: &Path,
+    to: Option<Seq>,
+    use_snapshots: bool,
+    mut genesis: impl FnMut(&[u8]) -> Result<Exchange, String>,
     mut outputs: impl FnMut(&Sequenced, &[Output]),
 ) -> Result<Recovered, LogError> {
-    let mut genesis = Some(genesis);
+    let mut skipped = Vec::new();
+    let snap = if use_snapshots {
+        pick_snapshot(dir, to, &mut skipped)?
+    } else {
+        None
+    };
+    let mut r = pass(
+        dir,
+        to,
+        snap.as_ref(),
+        &mut genesis,
+        &mut outputs,
+        &mut skipped,
+    )?;
+    if let Some(s) = r.from_snapshot.filter(|s| *s > r.end.last_seq) {
+        skipped.push(format!(
+            "snapshot at {s} lies beyond the log's last command {}",
+            r.end.last_seq
+        ));
+        r = pass(dir, to, None, &mut genesis, &mut outputs, &mut skipped)?;
+    }
+    r.skipped_snapshots = skipped;
+    Ok(r)
+}
+
+/// One scan of the log, replaying from the snapshot if it restores, else from the genesis.
+fn pass(
+    dir: &Path,
+    to: Option<Seq>,
+    snap: Option<&snapshot::Snapshot>,
+    genesis: &mut dyn FnMut(&[u8]) -> Result<Exchange, String>,
+    outputs: &mut dyn FnMut(&Sequenced, &[Output]),
+    skipped: &mut Vec<String>,
+) -> Result<Recovered, LogError> {
+    let mut from: Option<u64> = None;
     let mut ex: Option<Exchange> = None;
     let (mut commands, mut checkpoints) = (0u64, 0u64);
     let mut out = Vec::new();
@@ -87,14 +166,30 @@ pub fn recover(
             offset: rec.offset,
             damage,
         };
-        if to.is_some_and(|t| rec.seq > t.0) {
+        if to.is_some_and(|t| rec.seq > t.0)
+            || (rec.kind != Kind::Genesis && from.is_some_and(|s| rec.seq <= s))
+        {
             return Ok(());
         }
         match rec.kind {
             Kind::Genesis => {
-                let make = genesis.take().expect("one genesis");
+                let base = genesis(rec.payload)
+                    .map_err(|_| corrupt(Damage::Payload("genesis refused")))?;
                 ex = Some(
-                    make(rec.payload).map_err(|_| corrupt(Damage::Payload("genesis refused")))?,
+                    match snap.map(|s| (s, Exchange::restore(base.clone(), &s.payload))) {
+                        Some((s, Ok(restored))) if restored.state_hash().0 == s.state_hash => {
+                            from = Some(s.seq);
+                            restored
+                        }
+                        Some((s, _)) => {
+                            skipped.push(format!(
+                                "{}: does not restore to its state hash",
+                                s.path.display()
+                            ));
+                            base
+                        }
+                        None => base,
+                    },
                 );
             }
             Kind::Command => {
@@ -126,6 +221,8 @@ pub fn recover(
     })?;
     let exchange = ex.ok_or_else(|| LogError::Empty(dir.to_path_buf()))?;
     Ok(Recovered {
+        from_snapshot: from,
+        skipped_snapshots: Vec::new(),
         exchange,
         end,
         commands,

@@ -318,3 +318,114 @@ fn commands_round_trip_through_the_codec() {
         );
     }
 }
+
+/// Live run with snapshots at chosen points, as the driver writes them (log durable first).
+fn live_with_snapshots(dir: &Path, cmds: &[Sequenced], at: &[u64]) -> (Exchange, Vec<Vec<Output>>) {
+    let mut log = LogWriter::create(dir, b"demo", FsyncPolicy::Never, 8_192).unwrap();
+    let mut ex = demo::exchange();
+    let mut all = Vec::new();
+    for cmd in cmds {
+        log.append(cmd).unwrap();
+        let mut out = Vec::new();
+        ex.apply(cmd, &mut out);
+        all.push(out);
+        if at.contains(&cmd.seq.0) {
+            log.commit().unwrap();
+            ecomatch_replay::snapshot::write(dir, cmd.seq.0, &ex.state_hash().0, &ex.snapshot())
+                .unwrap();
+        }
+    }
+    log.commit().unwrap();
+    (ex, all)
+}
+
+#[test]
+fn live_equals_snapshot_plus_tail_equals_full_replay() {
+    let cmds = stream(400);
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for case in 0..8 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let points = [1 + x % 400, 1 + (x >> 16) % 400];
+        let dir = TempDir::new(&format!("snap{case}"));
+        let (ex, outs) = live_with_snapshots(&dir.0, &cmds, &points);
+        let newest = *points.iter().max().unwrap();
+        let mut tail = Vec::new();
+        let r = ecomatch_replay::recover_with(
+            &dir.0,
+            None,
+            true,
+            |_| Ok(demo::exchange()),
+            |_, o| tail.push(o.to_vec()),
+        )
+        .unwrap();
+        assert_eq!(
+            r.from_snapshot,
+            Some(newest),
+            "case {case}: {:?}",
+            r.skipped_snapshots
+        );
+        assert_eq!(r.exchange.state_hash(), ex.state_hash());
+        assert_eq!(
+            tail,
+            outs[newest as usize..].to_vec(),
+            "the tail replays exactly as it ran live"
+        );
+        let (full, full_outs, _) = replay(&dir.0, None).unwrap();
+        assert_eq!((full.state_hash(), full_outs), (ex.state_hash(), outs));
+        // Replay to a point before the newest snapshot uses an older one, or the genesis.
+        let to = newest - 1;
+        let r = ecomatch_replay::recover_with(
+            &dir.0,
+            Some(Seq(to)),
+            true,
+            |_| Ok(demo::exchange()),
+            |_, _| {},
+        )
+        .unwrap();
+        let mut partial = demo::exchange();
+        for c in &cmds[..to as usize] {
+            partial.apply(c, &mut Vec::new());
+        }
+        assert_eq!(r.exchange.state_hash(), partial.state_hash());
+        assert!(r.from_snapshot.is_none_or(|s| s <= to));
+    }
+}
+
+#[test]
+fn a_damaged_or_premature_snapshot_is_skipped_for_the_log() {
+    let dir = TempDir::new("badsnap");
+    let cmds = stream(100);
+    let (ex, _) = live_with_snapshots(&dir.0, &cmds, &[40, 80]);
+    // Flip a byte of the newest snapshot: recovery falls back to the one at 40.
+    let (_, newest) = ecomatch_replay::snapshot::list(&dir.0).unwrap()[0].clone();
+    let mut bytes = std::fs::read(&newest).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 1;
+    std::fs::write(&newest, &bytes).unwrap();
+    let r = ecomatch_replay::recover_with(&dir.0, None, true, |_| Ok(demo::exchange()), |_, _| {})
+        .unwrap();
+    assert_eq!((r.from_snapshot, r.skipped_snapshots.len()), (Some(40), 1));
+    assert_eq!(r.exchange.state_hash(), ex.state_hash());
+    // A snapshot beyond the end of the log (its commands never became durable) is not trusted.
+    let mut ahead = demo::exchange();
+    for c in &stream(150) {
+        ahead.apply(c, &mut Vec::new());
+    }
+    ecomatch_replay::snapshot::write(&dir.0, 150, &ahead.state_hash().0, &ahead.snapshot())
+        .unwrap();
+    let r = ecomatch_replay::recover_with(&dir.0, None, true, |_| Ok(demo::exchange()), |_, _| {})
+        .unwrap();
+    assert!(
+        r.skipped_snapshots
+            .iter()
+            .any(|s| s.contains("beyond the log")),
+        "{:?}",
+        r.skipped_snapshots
+    );
+    assert_eq!(
+        (r.exchange.state_hash(), r.end.last_seq),
+        (ex.state_hash(), 100)
+    );
+}

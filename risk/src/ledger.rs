@@ -134,7 +134,18 @@ impl Ledger {
         Ok(self.holdings.get(&(inst, id)).copied().unwrap_or_default())
     }
 
-    /// Every non-default holding, ordered by instrument then account.
+    /// Stores a holding, keeping no entry for an empty one, so that the map (and everything
+    /// computed from it, like the state hash) depends only on the balances, never on which
+    /// accounts once touched an instrument.
+    fn put_holding(&mut self, key: (InstrumentId, AccountId), b: Balance) {
+        if b == Balance::default() {
+            self.holdings.remove(&key);
+        } else {
+            self.holdings.insert(key, b);
+        }
+    }
+
+    /// Every non-empty holding, ordered by instrument then account.
     pub fn holdings(&self) -> impl Iterator<Item = (InstrumentId, AccountId, Balance)> + '_ {
         self.holdings.iter().map(|(&(i, a), &b)| (i, a, b))
     }
@@ -191,7 +202,7 @@ impl Ledger {
             .checked_add(lots)
             .ok_or(LedgerError::Overflow)?;
         let available = b.available.checked_add(lots).ok_or(LedgerError::Overflow)?;
-        self.holdings.insert((inst, id), Balance { available, ..b });
+        self.put_holding((inst, id), Balance { available, ..b });
         self.holding_totals.insert(inst, total);
         Ok(())
     }
@@ -209,7 +220,7 @@ impl Ledger {
             .available
             .checked_sub(lots)
             .ok_or(insufficient_holdings(lots, b))?;
-        self.holdings.insert((inst, id), Balance { available, ..b });
+        self.put_holding((inst, id), Balance { available, ..b });
         *self
             .holding_totals
             .get_mut(&inst)
@@ -240,7 +251,7 @@ impl Ledger {
         let next = b
             .hold(qty.lots())
             .ok_or(insufficient_holdings(qty.lots(), b))?;
-        self.holdings.insert((inst, id), next);
+        self.put_holding((inst, id), next);
         Ok(())
     }
 
@@ -253,7 +264,7 @@ impl Ledger {
     ) -> Result<(), LedgerError> {
         let b = self.holding(id, inst)?;
         let next = b.release(qty.lots()).ok_or(LedgerError::HoldUnderflow)?;
-        self.holdings.insert((inst, id), next);
+        self.put_holding((inst, id), next);
         Ok(())
     }
 
@@ -267,8 +278,8 @@ impl Ledger {
         for (id, b) in cash.into_iter().flatten() {
             self.cash[id.0 as usize] = b;
         }
-        self.holdings.insert((s.instrument, s.seller), seller_h);
-        self.holdings.insert((s.instrument, s.buyer), buyer_h);
+        self.put_holding((s.instrument, s.seller), seller_h);
+        self.put_holding((s.instrument, s.buyer), buyer_h);
         Ok(())
     }
 
@@ -378,7 +389,9 @@ impl Ledger {
             self.account(account)?;
             let t = totals.entry(inst).or_default();
             *t = add(*t, b).ok_or(LedgerError::Overflow)?;
-            map.insert((inst, account), b);
+            if b != Balance::default() {
+                map.insert((inst, account), b);
+            }
         }
         self.cash = cash;
         self.holdings = map;

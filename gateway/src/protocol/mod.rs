@@ -6,7 +6,7 @@
 mod reply;
 mod request;
 
-pub use reply::{Publisher, account_snapshot, book_snapshot, encode, recipient_name, rfc3339};
+pub use reply::{account_snapshot, book_snapshot, encode, recipient_name, rfc3339};
 pub use request::{Envelope, Query, Request, parse_line, to_command};
 
 use core::fmt;

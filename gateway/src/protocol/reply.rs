@@ -1,6 +1,5 @@
 //! Replies: exchange outputs as JSON objects, `to` and `type` first, decimals as strings.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
 use ecomatch_engine::book::BookError;
@@ -13,34 +12,6 @@ use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate::GateError;
 use ecomatch_risk::ledger::Balance;
 use serde_json::{Map, Value, json};
-
-/// Numbers public messages per instrument, gap-free from 1, so a client can detect a gap.
-#[derive(Clone, Debug, Default)]
-pub struct Publisher {
-    seqs: BTreeMap<InstrumentId, u64>,
-}
-
-impl Publisher {
-    /// Counts a public message without encoding it (when replaying a log at start-up, so
-    /// that sequence numbers continue where they stopped).
-    pub fn observe(&mut self, out: &Output) {
-        match out.msg {
-            Message::Trade { instrument, .. }
-            | Message::Level { instrument, .. }
-            | Message::Phase { instrument, .. }
-            | Message::Reference { instrument, .. } => {
-                self.next(instrument);
-            }
-            _ => {}
-        }
-    }
-
-    fn next(&mut self, instrument: InstrumentId) -> u64 {
-        let s = self.seqs.entry(instrument).or_insert(0);
-        *s += 1;
-        *s
-    }
-}
 
 /// The name of a recipient: an account's name, or `public`.
 pub fn recipient_name(ex: &Exchange, to: Recipient) -> String {
@@ -100,7 +71,6 @@ pub fn encode(
     out: &Output,
     req_id: Option<&Value>,
     context: Option<InstrumentId>,
-    publisher: &mut Publisher,
 ) -> Value {
     let mut m = Map::new();
     m.insert("to".into(), recipient_name(ex, out.to).into());
@@ -108,7 +78,7 @@ pub fn encode(
         Message::Reject(r) => {
             json!({"type": "reject", "code": r.code(), "message": reject_message(ex, &r, context)})
         }
-        ref msg => body(ex, msg, publisher),
+        ref msg => body(ex, msg, out.seq),
     };
     let Value::Object(body) = body else {
         unreachable!("bodies are objects")
@@ -124,7 +94,7 @@ pub fn encode(
     Value::Object(m)
 }
 
-fn body(ex: &Exchange, msg: &Message, publisher: &mut Publisher) -> Value {
+fn body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
     match *msg {
         Message::Order(r) => {
             let u = Units {
@@ -190,7 +160,7 @@ fn body(ex: &Exchange, msg: &Message, publisher: &mut Publisher) -> Value {
                 ex,
                 inst: instrument,
             };
-            json!({"type": "trade", "instrument": instrument.as_str(), "seq": publisher.next(instrument),
+            json!({"type": "trade", "instrument": instrument.as_str(), "seq": seq,
                 "trade_id": trade_id.to_string(), "price": u.px(price), "qty": u.q(qty),
                 "aggressor": aggressor.as_str(), "time": rfc3339(time)})
         }
@@ -204,12 +174,12 @@ fn body(ex: &Exchange, msg: &Message, publisher: &mut Publisher) -> Value {
                 ex,
                 inst: instrument,
             };
-            json!({"type": "book_update", "instrument": instrument.as_str(), "seq": publisher.next(instrument),
+            json!({"type": "book_update", "instrument": instrument.as_str(), "seq": seq,
                 "side": side.as_str(), "price": u.px(price), "qty": u.q(qty)})
         }
         Message::Phase { instrument, phase } => {
             json!({"type": "phase", "instrument": instrument.as_str(),
-            "seq": publisher.next(instrument), "phase": phase.as_str()})
+            "seq": seq, "phase": phase.as_str()})
         }
         Message::Reference {
             instrument,
@@ -221,7 +191,7 @@ fn body(ex: &Exchange, msg: &Message, publisher: &mut Publisher) -> Value {
                 ex,
                 inst: instrument,
             };
-            json!({"type": "reference_price", "instrument": instrument.as_str(), "seq": publisher.next(instrument),
+            json!({"type": "reference_price", "instrument": instrument.as_str(), "seq": seq,
                 "price": u.px(price), "band": [u.px(band_lo), u.px(band_hi)]})
         }
     }
