@@ -51,6 +51,15 @@ enum Command {
         #[arg(long)]
         book: Option<String>,
     },
+    /// Move the log segments and older snapshots that the newest snapshot covers into
+    /// DIR/archive/ (after checking that the snapshot restores).
+    Archive(ArchiveArgs),
+}
+
+#[derive(Args)]
+struct ArchiveArgs {
+    /// The log directory.
+    dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -84,6 +93,21 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Demo => ecomatch_gateway::demo::run(&mut io::stdout().lock())?,
         Command::Script(args) => run_script(&args)?,
+        Command::Archive(ArchiveArgs { dir }) => {
+            let genesis = |p: &[u8]| {
+                Source::from_payload(p)
+                    .and_then(|s| s.exchange())
+                    .map_err(|e| e.to_string())
+            };
+            let moved = ecomatch_replay::archive(&dir, genesis)
+                .with_context(|| format!("archiving {}", dir.display()))?;
+            if moved.is_empty() {
+                println!("nothing to archive: no snapshot covers a whole segment yet");
+            }
+            for path in moved {
+                println!("archived {}", path.display());
+            }
+        }
         Command::Replay {
             dir,
             to,

@@ -35,6 +35,8 @@ pub struct Every {
 struct Journal {
     writer: LogWriter,
     dir: std::path::PathBuf,
+    /// The log's genesis payload, which every snapshot carries.
+    genesis: Vec<u8>,
     every: Every,
     held: Vec<u8>,
 }
@@ -116,6 +118,7 @@ impl Driver {
             d.journal = Some(Journal {
                 writer,
                 dir: dir.to_path_buf(),
+                genesis: source.to_payload(),
                 every,
                 held: Vec::new(),
             });
@@ -130,7 +133,9 @@ impl Driver {
             ));
         }
         let mut bad_genesis = None;
+        let mut genesis_payload = Vec::new();
         let genesis = |payload: &[u8]| {
+            genesis_payload = payload.to_vec();
             Source::from_payload(payload)
                 .and_then(|s| s.exchange())
                 .map_err(|e| {
@@ -161,6 +166,7 @@ impl Driver {
         d.journal = Some(Journal {
             writer,
             dir: dir.to_path_buf(),
+            genesis: genesis_payload,
             every,
             held: Vec::new(),
         });
@@ -190,6 +196,7 @@ impl Driver {
                 &j.dir,
                 self.seq,
                 &self.ex.state_hash().0,
+                &j.genesis,
                 &self.ex.snapshot(),
             )?;
         }

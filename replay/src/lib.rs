@@ -147,6 +147,74 @@ pub fn recover_with(
     Ok(r)
 }
 
+/// If the log's first segments were archived: the last command before its first present one.
+fn archived_start(dir: &Path) -> Result<Option<u64>, LogError> {
+    let files = reader::segments(dir)?;
+    let Some(first) = files.first() else {
+        return Ok(None);
+    };
+    let (index, before) = header_fields(first)?;
+    Ok((index > 0).then_some(before))
+}
+
+/// A segment's index and the last command before it, from its header.
+fn header_fields(file: &Path) -> Result<(u64, u64), LogError> {
+    let data = std::fs::read(file).map_err(error::io(file))?;
+    let word = |r: core::ops::Range<usize>| {
+        data.get(r)
+            .map_or(0, |b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    };
+    Ok((word(16..24), word(32..40)))
+}
+
+/// Moves what the newest good snapshot covers into `dir/archive/`: every segment (but the one
+/// being written) whose commands all precede the snapshot, and the older snapshots. The snapshot
+/// is first restored and checked against its state hash (with `genesis` to build the base), so
+/// the log stays recoverable. Returns the files moved. `ecomatch replay` from the genesis then
+/// needs the archived segments put back.
+pub fn archive(
+    dir: &Path,
+    mut genesis: impl FnMut(&[u8]) -> Result<Exchange, String>,
+) -> Result<Vec<std::path::PathBuf>, LogError> {
+    let Some(snap) = pick_snapshot(dir, None, &mut Vec::new())? else {
+        return Ok(Vec::new());
+    };
+    let end = scan(dir, |_| Ok(()))?;
+    let restores = genesis(&snap.genesis)
+        .ok()
+        .and_then(|base| Exchange::restore(base, &snap.payload).ok())
+        .is_some_and(|r| r.state_hash().0 == snap.state_hash);
+    if snap.seq > end.last_seq || !restores {
+        return Ok(Vec::new());
+    }
+    let files = reader::segments(dir)?;
+    let store = dir.join("archive");
+    std::fs::create_dir_all(&store).map_err(error::io(&store))?;
+    let mut moved = Vec::new();
+    for pair in files.windows(2) {
+        let (_, next_before) = header_fields(&pair[1])?;
+        if next_before > snap.seq {
+            break;
+        }
+        moved.push(pair[0].clone());
+    }
+    for (seq, path) in snapshot::list(dir)? {
+        if seq < snap.seq {
+            moved.push(path);
+        }
+    }
+    for path in &moved {
+        let to = store.join(path.file_name().expect("a file"));
+        std::fs::rename(path, &to).map_err(error::io(path))?;
+    }
+    for d in [&store, &dir.to_path_buf()] {
+        std::fs::File::open(d)
+            .and_then(|f| f.sync_all())
+            .map_err(error::io(d))?;
+    }
+    Ok(moved)
+}
+
 /// One scan of the log, replaying from the snapshot if it restores, else from the genesis.
 fn pass(
     dir: &Path,
@@ -158,6 +226,28 @@ fn pass(
 ) -> Result<Recovered, LogError> {
     let mut from: Option<u64> = None;
     let mut ex: Option<Exchange> = None;
+    if let Some(before) = archived_start(dir)? {
+        // The genesis record is archived: only a snapshot covering the archived commands can
+        // start this replay.
+        let need = || LogError::Corrupt {
+            file: dir.join(segment::file_name(0)),
+            offset: 0,
+            damage: Damage::MissingSegment,
+        };
+        let s = snap.filter(|s| s.seq >= before).ok_or_else(need)?;
+        let base = genesis(&s.genesis).map_err(|_| need())?;
+        let restored = Exchange::restore(base, &s.payload)
+            .ok()
+            .filter(|r| r.state_hash().0 == s.state_hash);
+        ex = Some(restored.ok_or_else(|| LogError::Corrupt {
+            file: s.path.clone(),
+            offset: 0,
+            damage: Damage::Payload(
+                "the snapshot that covers the archived segments does not restore",
+            ),
+        })?);
+        from = Some(s.seq);
+    }
     let (mut commands, mut checkpoints) = (0u64, 0u64);
     let mut out = Vec::new();
     let end = scan(dir, |rec| {

@@ -36,6 +36,10 @@ pub struct Torn {
 /// Where a complete scan ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScanEnd {
+    /// The index of the first segment present (0 unless earlier ones were archived).
+    pub first_segment: u64,
+    /// The last command before the first segment present (0 unless archived).
+    pub first_seq_before: u64,
     /// The number of segments.
     pub segments: u64,
     /// The last command sequence number (0 if none).
@@ -48,7 +52,8 @@ pub struct ScanEnd {
     pub torn: Option<Torn>,
 }
 
-/// The segment files of a log directory, in order, checked for gaps.
+/// The segment files of a log directory, in order, checked for gaps (the first ones may be
+/// missing if they were archived; [`ScanEnd::first_segment`] says where the log starts).
 pub fn segments(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
     let mut found: Vec<(u64, PathBuf)> = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io(dir))? {
@@ -63,9 +68,12 @@ pub fn segments(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
         }
     }
     found.sort();
-    for (expected, (index, _)) in found.iter().enumerate() {
-        if *index != expected as u64 {
-            let missing = dir.join(segment::file_name(expected as u64));
+    // The first segments may have been archived (see `archive`); the rest must be contiguous.
+    let first = found.first().map_or(0, |f| f.0);
+    for (i, (index, _)) in found.iter().enumerate() {
+        let expected = first + i as u64;
+        if *index != expected {
+            let missing = dir.join(segment::file_name(expected));
             return Err(LogError::Corrupt {
                 file: missing,
                 offset: 0,
@@ -85,14 +93,27 @@ pub fn scan(
     if files.is_empty() {
         return Err(LogError::Empty(dir.to_path_buf()));
     }
+    let first = segment_index(&files[0]);
     let mut end = ScanEnd {
+        first_segment: first,
+        first_seq_before: 0,
         segments: files.len() as u64,
         last_seq: 0,
         chain: CHAIN_START,
         last_len: 0,
         torn: None,
     };
-    let mut seen_genesis = false;
+    // A log whose first segments were archived starts where its first present segment's header
+    // says; its genesis record is archived with them.
+    let mut seen_genesis = first > 0;
+    if first > 0 {
+        let data = std::fs::read(&files[0]).map_err(io(&files[0]))?;
+        if data.len() >= SEGMENT_HEADER {
+            end.chain = u64::from_le_bytes(data[24..32].try_into().expect("8 bytes"));
+            end.last_seq = u64::from_le_bytes(data[32..40].try_into().expect("8 bytes"));
+            end.first_seq_before = end.last_seq;
+        }
+    }
     for (i, file) in files.iter().enumerate() {
         let data = std::fs::read(file).map_err(io(file))?;
         let last = i + 1 == files.len();
@@ -101,7 +122,8 @@ pub fn scan(
             offset: offset as u64,
             damage,
         };
-        check_header(&data, i as u64, end.chain).map_err(|d| corrupt(0, d))?;
+        check_header(&data, first + i as u64, end.chain, end.last_seq)
+            .map_err(|d| corrupt(0, d))?;
         let mut at = SEGMENT_HEADER;
         while at < data.len() {
             let rec = match parse(&data, at) {
@@ -158,7 +180,15 @@ pub fn scan(
     Ok(end)
 }
 
-fn check_header(data: &[u8], index: u64, chain: u64) -> Result<(), Damage> {
+fn segment_index(path: &Path) -> u64 {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".log"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn check_header(data: &[u8], index: u64, chain: u64, last_seq: u64) -> Result<(), Damage> {
     if data.len() < SEGMENT_HEADER {
         return Err(Damage::BadHeader("shorter than a header"));
     }
@@ -176,6 +206,11 @@ fn check_header(data: &[u8], index: u64, chain: u64) -> Result<(), Damage> {
     if u64::from_le_bytes(data[24..32].try_into().expect("8 bytes")) != chain {
         return Err(Damage::BadHeader(
             "does not continue the previous segment's chain",
+        ));
+    }
+    if u64::from_le_bytes(data[32..40].try_into().expect("8 bytes")) != last_seq {
+        return Err(Damage::BadHeader(
+            "does not continue the previous segment's sequence",
         ));
     }
     Ok(())

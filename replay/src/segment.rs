@@ -2,20 +2,22 @@
 //! `len | crc32c | seq | prev | kind | payload`.
 //!
 //! ```text
-//! segment header (32 bytes): magic "ECOMLOG\0" | version u32 | reserved u32 | index u64 | chain u64
+//! segment header (40 bytes): magic "ECOMLOG\0" | version u32 | reserved u32 | index u64 | chain u64 | last_seq u64
 //! record header  (25 bytes): len u32 | crc32c u32 | seq u64 | prev u64 | kind u8
 //! ```
 //! `len` counts the payload; the CRC32C covers everything after itself (seq, prev, kind,
 //! payload). `prev` is the chain value before the record, and each record moves the chain on:
 //! a record cut from elsewhere, reordered or duplicated does not fit the chain. The header's
-//! `chain` is the chain value at the start of the segment, so segments cannot be swapped either.
+//! `chain` is the chain value at the start of the segment, so segments cannot be swapped either,
+//! and `last_seq` the last command before it, so that a log whose first segments were archived
+//! (once a snapshot covers them) can still be read from the segment it now starts with.
 
 /// The magic bytes that open every segment.
 pub const MAGIC: [u8; 8] = *b"ECOMLOG\0";
 /// The format version.
 pub const VERSION: u32 = 1;
 /// Bytes in a segment header.
-pub const SEGMENT_HEADER: usize = 32;
+pub const SEGMENT_HEADER: usize = 40;
 /// Bytes in a record header.
 pub const RECORD_HEADER: usize = 25;
 /// The largest payload a record may have (a genesis configuration is the largest).
@@ -61,8 +63,9 @@ pub fn file_name(index: u64) -> String {
 }
 
 /// The segment header bytes.
-pub fn header(index: u64, chain: u64) -> [u8; SEGMENT_HEADER] {
+pub fn header(index: u64, chain: u64, last_seq: u64) -> [u8; SEGMENT_HEADER] {
     let mut h = [0u8; SEGMENT_HEADER];
+    h[32..40].copy_from_slice(&last_seq.to_le_bytes());
     h[..8].copy_from_slice(&MAGIC);
     h[8..12].copy_from_slice(&VERSION.to_le_bytes());
     h[16..24].copy_from_slice(&index.to_le_bytes());

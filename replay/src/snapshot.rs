@@ -3,7 +3,11 @@
 //! ```text
 //! snapshot-<seq, 20 digits>.snap:
 //!   magic "ECOMSNAP" | version u32 | crc32c u32 (of all that follows) | seq u64 |
-//!   state hash [32] | payload (Exchange::snapshot)
+//!   state hash [32] | genesis length u32 | genesis | payload (Exchange::snapshot)
+//! ```
+//! The snapshot carries the log's genesis too, so that it still restores once the segments it
+//! covers (the genesis record among them) are archived.
+//! ```text
 //! ```
 //! Written to a temporary file, fsynced, renamed into place and the directory fsynced, so a
 //! snapshot file either exists whole or not at all. A snapshot is only written once the log
@@ -28,6 +32,8 @@ pub struct Snapshot {
     pub seq: u64,
     /// The state hash at that point.
     pub state_hash: [u8; 32],
+    /// The log's genesis payload.
+    pub genesis: Vec<u8>,
     /// The encoded state.
     pub payload: Vec<u8>,
 }
@@ -41,6 +47,7 @@ pub fn write(
     dir: &Path,
     seq: u64,
     state_hash: &[u8; 32],
+    genesis: &[u8],
     payload: &[u8],
 ) -> Result<PathBuf, LogError> {
     let path = dir.join(name(seq));
@@ -48,6 +55,9 @@ pub fn write(
     let mut body = Vec::with_capacity(HEADER + payload.len());
     body.extend_from_slice(&seq.to_le_bytes());
     body.extend_from_slice(state_hash);
+    let glen = u32::try_from(genesis.len()).expect("a genesis below 4 GiB");
+    body.extend_from_slice(&glen.to_le_bytes());
+    body.extend_from_slice(genesis);
     body.extend_from_slice(payload);
     let mut f = File::create(&tmp).map_err(io(&tmp))?;
     f.write_all(&MAGIC).map_err(io(&tmp))?;
@@ -85,11 +95,18 @@ pub fn read(path: &Path) -> Result<Snapshot, LogError> {
             damage: Damage::Checksum,
         });
     }
+    let glen = data.get(56..60).map_or(usize::MAX, |b| {
+        u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize
+    });
+    if data.len() < 60 || data.len() - 60 < glen {
+        return Err(bad("genesis length beyond the file"));
+    }
     Ok(Snapshot {
         path: path.to_path_buf(),
         seq: u64::from_le_bytes(data[16..24].try_into().expect("8 bytes")),
         state_hash: data[24..56].try_into().expect("32 bytes"),
-        payload: data[56..].to_vec(),
+        genesis: data[60..60 + glen].to_vec(),
+        payload: data[60 + glen..].to_vec(),
     })
 }
 

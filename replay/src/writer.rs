@@ -78,7 +78,7 @@ impl LogWriter {
         policy: FsyncPolicy,
         max_segment: u64,
     ) -> Result<Self, LogError> {
-        let index = end.segments - 1;
+        let index = end.first_segment + end.segments - 1;
         let path = dir.join(segment::file_name(index));
         let file = OpenOptions::new()
             .write(true)
@@ -121,7 +121,7 @@ impl LogWriter {
             .create_new(true)
             .open(&path)
             .map_err(io(&path))?;
-        file.write_all(&segment::header(index, chain))
+        file.write_all(&segment::header(index, chain, last_seq))
             .map_err(io(&path))?;
         file.sync_all().map_err(io(&path))?;
         // The new file's name must be durable too, or a crash could lose the whole segment.

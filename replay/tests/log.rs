@@ -331,8 +331,14 @@ fn live_with_snapshots(dir: &Path, cmds: &[Sequenced], at: &[u64]) -> (Exchange,
         all.push(out);
         if at.contains(&cmd.seq.0) {
             log.commit().unwrap();
-            ecomatch_replay::snapshot::write(dir, cmd.seq.0, &ex.state_hash().0, &ex.snapshot())
-                .unwrap();
+            ecomatch_replay::snapshot::write(
+                dir,
+                cmd.seq.0,
+                &ex.state_hash().0,
+                b"demo",
+                &ex.snapshot(),
+            )
+            .unwrap();
         }
     }
     log.commit().unwrap();
@@ -413,8 +419,14 @@ fn a_damaged_or_premature_snapshot_is_skipped_for_the_log() {
     for c in &stream(150) {
         ahead.apply(c, &mut Vec::new());
     }
-    ecomatch_replay::snapshot::write(&dir.0, 150, &ahead.state_hash().0, &ahead.snapshot())
-        .unwrap();
+    ecomatch_replay::snapshot::write(
+        &dir.0,
+        150,
+        &ahead.state_hash().0,
+        b"demo",
+        &ahead.snapshot(),
+    )
+    .unwrap();
     let r = ecomatch_replay::recover_with(&dir.0, None, true, |_| Ok(demo::exchange()), |_, _| {})
         .unwrap();
     assert!(
@@ -428,4 +440,70 @@ fn a_damaged_or_premature_snapshot_is_skipped_for_the_log() {
         (r.exchange.state_hash(), r.end.last_seq),
         (ex.state_hash(), 100)
     );
+}
+
+#[test]
+fn archived_segments_leave_a_log_that_recovers_from_its_snapshot() {
+    let dir = TempDir::new("archive");
+    let cmds = stream(500);
+    // Small segments; snapshots at 200 and 350.
+    let mut log = LogWriter::create(&dir.0, b"demo", FsyncPolicy::Never, 4_096).unwrap();
+    let mut ex = demo::exchange();
+    for cmd in &cmds {
+        log.append(cmd).unwrap();
+        ex.apply(cmd, &mut Vec::new());
+        if [200, 350].contains(&cmd.seq.0) {
+            log.commit().unwrap();
+            ecomatch_replay::snapshot::write(
+                &dir.0,
+                cmd.seq.0,
+                &ex.state_hash().0,
+                b"demo",
+                &ex.snapshot(),
+            )
+            .unwrap();
+        }
+    }
+    log.commit().unwrap();
+    let before = segment_files(&dir.0).len();
+    let moved = ecomatch_replay::archive(&dir.0, |_| Ok(demo::exchange())).unwrap();
+    let left = segment_files(&dir.0);
+    assert!(moved.len() > 2 && left.len() < before, "moved {moved:?}");
+    assert!(moved.iter().any(|p| {
+        p.to_string_lossy()
+            .contains("snapshot-00000000000000000200")
+    }));
+    // Recovery starts from the snapshot at 350 and replays the rest of the log.
+    let r = ecomatch_replay::recover_with(&dir.0, None, true, |_| Ok(demo::exchange()), |_, _| {})
+        .unwrap();
+    assert_eq!(
+        (r.from_snapshot, r.exchange.state_hash(), r.end.last_seq),
+        (Some(350), ex.state_hash(), 500)
+    );
+    // The log goes on where it was.
+    let mut log = LogWriter::resume(&dir.0, &r.end, FsyncPolicy::Never, 4_096).unwrap();
+    let more = stream(520);
+    for cmd in &more[500..] {
+        log.append(cmd).unwrap();
+        ex.apply(cmd, &mut Vec::new());
+    }
+    log.commit().unwrap();
+    let r = ecomatch_replay::recover_with(&dir.0, None, true, |_| Ok(demo::exchange()), |_, _| {})
+        .unwrap();
+    assert_eq!(
+        (r.exchange.state_hash(), r.end.last_seq),
+        (ex.state_hash(), 520)
+    );
+    // A replay from the genesis needs the archived segments back: it says which file is missing.
+    let (file, _, d) = damage(replay(&dir.0, None));
+    assert_eq!(
+        (file.file_name().unwrap().to_str().unwrap(), d),
+        ("0000000000.log", Damage::MissingSegment)
+    );
+    for f in std::fs::read_dir(dir.0.join("archive")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::rename(&f, dir.0.join(f.file_name().unwrap())).unwrap();
+    }
+    let (full, _, _) = replay(&dir.0, None).unwrap();
+    assert_eq!(full.state_hash(), ex.state_hash());
 }
