@@ -3,10 +3,9 @@
 //! Restoring puts each book's resting orders back in priority order without matching; the
 //! caller checks the restored state hash against the one recorded with the snapshot.
 
-use ecomatch_engine::book::{OrderBook, OrderView, Phase, Side, Stp, Tif};
+use ecomatch_engine::book::{OrderBook, OrderView};
 use ecomatch_engine::id::{AccountId, OrderId, Seq};
 use ecomatch_engine::quantity::{Price, Qty};
-use ecomatch_risk::account::AccountStatus;
 use ecomatch_risk::gate::{GepRecord, Usage};
 use ecomatch_risk::ledger::Balance;
 
@@ -140,17 +139,6 @@ impl Exchange {
     }
 }
 
-fn status(v: u8) -> Result<AccountStatus, DecodeError> {
-    [
-        AccountStatus::Active,
-        AccountStatus::Suspended,
-        AccountStatus::Killed,
-    ]
-    .into_iter()
-    .find(|s| *s as u8 == v)
-    .ok_or(DecodeError("bad account status"))
-}
-
 fn restore_ledger(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeError> {
     let n = r.u64()?;
     if n != ex.ledger.accounts().count() as u64 {
@@ -160,7 +148,7 @@ fn restore_ledger(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeErr
     }
     let mut cash = Vec::with_capacity(n as usize);
     for i in 0..n {
-        let s = status(r.u8()?)?;
+        let s = wire::status_of(r.u8()?)?;
         ex.ledger
             .set_status(AccountId(i as u32), s)
             .map_err(|_| DecodeError("bad account"))?;
@@ -221,19 +209,12 @@ fn restore_maps(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeError
 fn restore_market(ex: &mut Exchange, m: usize, r: &mut Reader<'_>) -> Result<(), DecodeError> {
     ex.public_seq[m] = r.u64()?;
     let reference = r.opt_u64()?.map(Price::from_ticks);
-    let tag = r.u8()?;
-    let phase = [Phase::Closed, Phase::Continuous, Phase::Halted]
-        .into_iter()
-        .find(|p| *p as u8 == tag)
-        .ok_or(DecodeError("bad phase"))?;
+    let phase = wire::phase_of(r.u8()?)?;
     let (lo, hi) = (Price::from_ticks(r.u64()?), Price::from_ticks(r.u64()?));
     let market = &mut ex.markets[m];
     if let Some(p) = reference {
-        market
-            .listing
-            .instrument
-            .set_reference_price(p)
-            .map_err(|_| DecodeError("bad reference price"))?;
+        let set = market.listing.instrument.set_reference_price(p);
+        set.map_err(|_| DecodeError("bad reference price"))?;
     }
     let mut book = OrderBook::for_instrument(&market.listing.instrument);
     if lo > hi || lo < book.capacity().min_price || hi > book.capacity().max_price {
@@ -242,69 +223,52 @@ fn restore_market(ex: &mut Exchange, m: usize, r: &mut Reader<'_>) -> Result<(),
     book.set_band(lo, hi);
     book.set_phase(phase, &mut Vec::new());
     for _ in 0..r.u64()? {
-        let (id, account, price, leaves, filled, qty, per_lot_hold) = (
-            r.u64()?,
-            r.u64()?,
-            r.u64()?,
-            r.u64()?,
-            r.u64()?,
-            r.u64()?,
-            r.u64()?,
-        );
-        let side = match r.u8()? {
-            0 => Side::Buy,
-            1 => Side::Sell,
-            _ => return Err(DecodeError("bad side")),
-        };
-        let tif = [Tif::Gtc, Tif::Day, Tif::Ioc, Tif::Fok]
-            .get(usize::from(r.u8()?))
-            .copied()
-            .ok_or(DecodeError("bad time in force"))?;
-        let stp = [
-            Stp::CancelNewest,
-            Stp::CancelOldest,
-            Stp::CancelBoth,
-            Stp::Decrement,
-        ]
-        .get(usize::from(r.u8()?))
-        .copied()
-        .ok_or(DecodeError("bad stp"))?;
-        let post_only = r.u8()? == 1;
-        let coid = r.short_str()?;
-        let client_order_id = if coid.is_empty() {
-            None
-        } else {
-            Some(ClientOrderId::new(coid).ok_or(DecodeError("bad client order id"))?)
-        };
-        let account = AccountId(u32::try_from(account).map_err(|_| DecodeError("bad account"))?);
-        let view = OrderView {
-            id: OrderId(id),
-            account,
-            side,
-            price: Price::from_ticks(price),
-            leaves: Qty::from_lots(leaves),
-            filled: Qty::from_lots(filled),
-            tif,
-            stp,
-            post_only,
-        };
+        let (view, open) = resting(r, m as u32)?;
         book.restore(&view)
             .map_err(|_| DecodeError("a resting order does not fit its book"))?;
-        ex.orders.insert(
-            OrderId(id),
-            OpenOrder {
-                account,
-                market: m as u32,
-                side,
-                price: view.price,
-                qty: Qty::from_lots(qty),
-                filled: view.filled,
-                per_lot_hold,
-                client_order_id,
-            },
-        );
+        ex.orders.insert(view.id, open);
     }
     book.note_last_id(OrderId(ex.next_order));
     ex.markets[m].book = book;
     Ok(())
+}
+
+/// One resting order of a snapshot: as the book sees it, and as the exchange tracks it.
+fn resting(r: &mut Reader<'_>, market: u32) -> Result<(OrderView, OpenOrder), DecodeError> {
+    let id = OrderId(r.u64()?);
+    let account = AccountId(u32::try_from(r.u64()?).map_err(|_| DecodeError("bad account"))?);
+    let price = Price::from_ticks(r.u64()?);
+    let (leaves, filled, qty) = (
+        Qty::from_lots(r.u64()?),
+        Qty::from_lots(r.u64()?),
+        Qty::from_lots(r.u64()?),
+    );
+    let per_lot_hold = r.u64()?;
+    let side = wire::side_of(r.u8()?)?;
+    let tif = wire::tif_of(r.u8()?)?;
+    let stp = wire::stp_of(r.u8()?)?;
+    let post_only = r.flag()?;
+    let client_order_id = r.client_order_id()?;
+    let view = OrderView {
+        id,
+        account,
+        side,
+        price,
+        leaves,
+        filled,
+        tif,
+        stp,
+        post_only,
+    };
+    let open = OpenOrder {
+        account,
+        market,
+        side,
+        price,
+        qty,
+        filled,
+        per_lot_hold,
+        client_order_id,
+    };
+    Ok((view, open))
 }

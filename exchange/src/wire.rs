@@ -303,11 +303,11 @@ impl Reader<'_> {
             },
             11 => Command::SetPhase {
                 instrument: self.instrument()?,
-                phase: phase(self.u8()?)?,
+                phase: phase_of(self.u8()?)?,
             },
             12 => Command::SetAccountStatus {
                 account: AccountId(self.u32()?),
-                status: status(self.u8()?)?,
+                status: status_of(self.u8()?)?,
             },
             13 => Command::Kill {
                 account: AccountId(self.u32()?),
@@ -321,39 +321,16 @@ impl Reader<'_> {
 
     fn order(&mut self) -> Result<OrderRequest, DecodeError> {
         let instrument = self.instrument()?;
-        let side = match self.u8()? {
-            0 => Side::Buy,
-            1 => Side::Sell,
-            _ => return Err(DecodeError("bad side")),
-        };
+        let side = side_of(self.u8()?)?;
         let price = self.opt_u64()?.map(Price::from_ticks);
         let qty = Qty::from_lots(self.u64()?);
-        let tif = match self.u8()? {
-            0 => Tif::Gtc,
-            1 => Tif::Day,
-            2 => Tif::Ioc,
-            3 => Tif::Fok,
-            _ => return Err(DecodeError("bad time in force")),
-        };
-        let post_only = match self.u8()? {
-            0 => false,
-            1 => true,
-            _ => return Err(DecodeError("bad flag")),
-        };
+        let tif = tif_of(self.u8()?)?;
+        let post_only = self.flag()?;
         let stp = match self.u8()? {
-            0 => Some(Stp::CancelNewest),
-            1 => Some(Stp::CancelOldest),
-            2 => Some(Stp::CancelBoth),
-            3 => Some(Stp::Decrement),
             255 => None,
-            _ => return Err(DecodeError("bad self-trade prevention")),
+            v => Some(stp_of(v)?),
         };
-        let coid = self.short_str()?;
-        let client_order_id = if coid.is_empty() {
-            None
-        } else {
-            Some(ClientOrderId::new(coid).ok_or(DecodeError("bad client order id"))?)
-        };
+        let client_order_id = self.client_order_id()?;
         Ok(OrderRequest {
             instrument,
             side,
@@ -365,16 +342,66 @@ impl Reader<'_> {
             client_order_id,
         })
     }
+
+    /// A boolean written as 0 or 1.
+    pub fn flag(&mut self) -> Result<bool, DecodeError> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(DecodeError("bad flag")),
+        }
+    }
+
+    /// A client order id written as a short string (empty for none).
+    pub fn client_order_id(&mut self) -> Result<Option<ClientOrderId>, DecodeError> {
+        let coid = self.short_str()?;
+        if coid.is_empty() {
+            return Ok(None);
+        }
+        ClientOrderId::new(coid)
+            .map(Some)
+            .ok_or(DecodeError("bad client order id"))
+    }
 }
 
-fn phase(v: u8) -> Result<Phase, DecodeError> {
+/// The side of a tag.
+pub fn side_of(v: u8) -> Result<Side, DecodeError> {
+    [Side::Buy, Side::Sell]
+        .into_iter()
+        .find(|s| side(*s) == v)
+        .ok_or(DecodeError("bad side"))
+}
+
+/// The time in force of a tag.
+pub fn tif_of(v: u8) -> Result<Tif, DecodeError> {
+    [Tif::Gtc, Tif::Day, Tif::Ioc, Tif::Fok]
+        .into_iter()
+        .find(|t| tif(*t) == v)
+        .ok_or(DecodeError("bad time in force"))
+}
+
+/// The self-trade prevention mode of a tag.
+pub fn stp_of(v: u8) -> Result<Stp, DecodeError> {
+    [
+        Stp::CancelNewest,
+        Stp::CancelOldest,
+        Stp::CancelBoth,
+        Stp::Decrement,
+    ]
+    .into_iter()
+    .find(|m| stp(*m) == v)
+    .ok_or(DecodeError("bad self-trade prevention"))
+}
+/// The phase of a tag.
+pub fn phase_of(v: u8) -> Result<Phase, DecodeError> {
     [Phase::Closed, Phase::Continuous, Phase::Halted]
         .into_iter()
         .find(|p| *p as u8 == v)
         .ok_or(DecodeError("bad phase"))
 }
 
-fn status(v: u8) -> Result<AccountStatus, DecodeError> {
+/// The account status of a tag.
+pub fn status_of(v: u8) -> Result<AccountStatus, DecodeError> {
     [
         AccountStatus::Active,
         AccountStatus::Suspended,
