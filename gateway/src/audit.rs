@@ -123,15 +123,13 @@ pub fn replay(dir: &Path, opts: &Options) -> Result<Report, StartError> {
             }
         }
     };
-    let progress = std::cell::Cell::new(0u64);
+    let mut progress = Progress::new(opts.to);
     let rec = ecomatch_replay::recover(dir, opts.to.map(Seq), genesis, |cmd, outs| {
         collect(cmd, outs);
-        progress.set(progress.get() + 1);
-        if progress.get() % 1_000_000 == 0 {
-            eprintln!("replayed {} commands...", progress.get());
-        }
+        progress.tick(cmd.seq.0);
     })
     .map_err(StartError::Log)?;
+    progress.done();
     let torn = rec.end.torn.as_ref().map(|t| (t.file.clone(), t.offset));
     if opts.verify {
         if let Some(t) = &rec.end.torn {
@@ -150,6 +148,43 @@ pub fn replay(dir: &Path, opts: &Options) -> Result<Report, StartError> {
         trades,
         torn,
     })
+}
+
+/// A progress line on stderr for long replays, redrawn every 100,000 commands, and only when
+/// stderr is a terminal (so logs and pipes stay clean).
+struct Progress {
+    to: Option<u64>,
+    shown: bool,
+    on: bool,
+}
+
+impl Progress {
+    fn new(to: Option<u64>) -> Self {
+        Self {
+            to,
+            shown: false,
+            on: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        }
+    }
+
+    fn tick(&mut self, seq: u64) {
+        if !self.on || seq % 100_000 != 0 {
+            return;
+        }
+        match self.to {
+            Some(to) if to > 0 => {
+                eprint!("\rreplaying: {seq} of {to} commands ({}%)", seq * 100 / to)
+            }
+            _ => eprint!("\rreplaying: {seq} commands"),
+        }
+        self.shown = true;
+    }
+
+    fn done(&self) {
+        if self.shown {
+            eprintln!();
+        }
+    }
 }
 
 /// Writes trades as CSV with a header line.

@@ -128,8 +128,7 @@ pub fn scan(
         while at < data.len() {
             let rec = match parse(&data, at) {
                 Ok(rec) => rec,
-                Err(damage) if last && is_torn(&data, at, end.last_seq) => {
-                    let _ = damage;
+                Err(_) if last && is_torn(&data, at, end.last_seq) => {
                     end.torn = Some(Torn {
                         file: file.clone(),
                         offset: at as u64,
