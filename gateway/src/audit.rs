@@ -173,7 +173,7 @@ impl Progress {
         }
         match self.to {
             Some(to) if to > 0 => {
-                eprint!("\rreplaying: {seq} of {to} commands ({}%)", seq * 100 / to)
+                eprint!("\rreplaying: {seq} of {to} commands ({}%)", seq * 100 / to);
             }
             _ => eprint!("\rreplaying: {seq} commands"),
         }
