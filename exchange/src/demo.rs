@@ -63,6 +63,10 @@ fn listing(
     max_price: u64,
     fee_bps: u32,
 ) -> Listing {
+    // One tick × one lot is worth a whole number of fen (checked by `Instrument::new`); the
+    // value limit of an order is 1,000,000,000.00 CNY, counted in tick-lots.
+    let fen_per_tick_lot = (d(tick) * d(lot) / Cash::FEN).trunc().mantissa().max(1) as u64;
+    let max_notional = Notional::from_tick_lots(100_000_000_000 / fen_per_tick_lot);
     let instrument = Instrument::new(InstrumentSpec {
         id: id(code),
         name: name.into(),
@@ -74,7 +78,7 @@ fn listing(
         block_threshold: Qty::from_lots(100_000),
         fat_finger: FatFinger {
             max_order_qty: Qty::from_lots(1_000_000),
-            max_order_notional: Notional::from_tick_lots(1 << 50),
+            max_order_notional: max_notional,
         },
         modes: TradingModes {
             continuous: true,

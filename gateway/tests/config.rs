@@ -103,3 +103,22 @@ fn bad_configs_are_refused_with_the_place_and_the_reason() {
     );
     refused("fee_account = 3", "invalid type");
 }
+
+#[test]
+fn the_example_config_lists_the_demo_instruments_exactly() {
+    let ex = config::parse(&example()).expect("the example loads");
+    let demo = ecomatch_exchange::demo::exchange();
+    let specs = |e: &ecomatch_exchange::Exchange| {
+        e.listings()
+            .map(|l| {
+                (
+                    l.instrument.clone(),
+                    l.fee_bps,
+                    l.eligibility.clone(),
+                    l.holding_limit,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(specs(&ex), specs(&demo));
+}
