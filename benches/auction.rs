@@ -48,10 +48,10 @@ fn auction(c: &mut Criterion) {
     let mut g = c.benchmark_group("auction_1m_orders");
     g.sample_size(10);
     g.bench_function("indicative", |b| {
-        b.iter(|| indicative(black_box(&orders), reference))
+        b.iter(|| indicative(black_box(&orders), reference));
     });
     g.bench_function("uncross_time_priority", |b| {
-        b.iter(|| uncross(black_box(&orders), reference, Allocation::Time))
+        b.iter(|| uncross(black_box(&orders), reference, Allocation::Time));
     });
     g.bench_function("uncross_pro_rata", |b| {
         b.iter(|| {
