@@ -253,18 +253,22 @@ impl Exchange {
     ) -> Result<(), Reject> {
         let o = self.own_order(actor, id)?;
         let m = o.market;
+        // A suspended or killed account may cancel, but not amend: an amend can trade.
+        gate::check_status(self.ledger.account(actor)?)?;
         let new_price = price.unwrap_or(o.price);
         let new_qty = qty.unwrap_or(o.qty);
         let (old_leaves, new_leaves) = (
             o.leaves().lots(),
             new_qty.lots().saturating_sub(o.filled.lots()),
         );
-        if new_leaves > old_leaves {
+        if new_leaves > old_leaves || new_price != o.price {
             gate::check_size(
                 &self.markets[m as usize].listing.instrument,
                 new_qty,
                 new_price.checked_mul(new_qty),
             )?;
+        }
+        if new_leaves > old_leaves {
             self.check_quotas(actor, m, o.side, new_leaves - old_leaves)?;
         }
         let per_lot = if o.side == Side::Buy {

@@ -479,3 +479,41 @@ fn refusals_at_the_limits_of_a_market() {
     });
     m.refused("lishui-coop", post_only_market, "INVALID_ORDER");
 }
+
+#[test]
+fn amending_is_refused_to_suspended_accounts_and_past_the_value_limit() {
+    let mut m = small_market();
+    m.run("zj-cement", order(FCS, Side::Buy, 4_500, 100));
+    // 100 lots at 50.00 is the value limit: the same order moved to 50.01 is above it.
+    let amend_up = Command::AmendOrder {
+        order_id: OrderId(1),
+        price: Some(Price::from_ticks(5_001)),
+        qty: None,
+    };
+    m.refused("zj-cement", amend_up, "NOTIONAL_TOO_LARGE");
+    let cement = m.id("zj-cement");
+    m.run(
+        "operator",
+        Command::SetAccountStatus {
+            account: cement,
+            status: AccountStatus::Suspended,
+        },
+    );
+    let amend = Command::AmendOrder {
+        order_id: OrderId(1),
+        price: None,
+        qty: Some(Qty::from_lots(50)),
+    };
+    m.refused("zj-cement", amend, "ACCOUNT_SUSPENDED");
+    // Cancelling stays allowed.
+    let out = m.run(
+        "zj-cement",
+        Command::CancelOrder {
+            order_id: OrderId(1),
+        },
+    );
+    assert!(
+        out.iter()
+            .any(|o| matches!(o.msg, Message::Order(r) if r.status.as_str() == "canceled"))
+    );
+}

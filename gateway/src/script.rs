@@ -149,6 +149,14 @@ impl Driver {
             (Err(_), Some(e)) => return Err(StartError::Config(e)),
             (r, _) => r.map_err(StartError::Log)?,
         };
+        // Snapshots beyond the recovered log describe commands that never became durable:
+        // new commands will take those sequence numbers, so the snapshots must go.
+        for (seq, path) in ecomatch_replay::snapshot::list(dir).map_err(StartError::Log)? {
+            if seq > rec.end.last_seq {
+                std::fs::remove_file(&path)
+                    .map_err(|source| StartError::Log(LogError::Io { path, source }))?;
+            }
+        }
         let writer = LogWriter::resume(
             dir,
             &rec.end,
@@ -191,7 +199,7 @@ impl Driver {
             j.writer.checkpoint(&self.ex.state_hash().0)?;
         }
         if self.seq % j.every.snapshot == 0 {
-            j.writer.commit()?;
+            j.writer.sync()?;
             ecomatch_replay::snapshot::write(
                 &j.dir,
                 self.seq,
@@ -228,7 +236,9 @@ impl Driver {
     ) -> io::Result<()> {
         let mut line = String::new();
         loop {
-            if input.buffer().is_empty() {
+            // Nothing more ready to apply (no whole line buffered): make the pending commands
+            // durable and release their replies before waiting for more input.
+            if !input.buffer().contains(&b'\n') {
                 self.commit(out)?;
             }
             line.clear();

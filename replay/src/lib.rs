@@ -128,9 +128,14 @@ pub fn recover_with(
     } else {
         None
     };
+    let start = Start {
+        to,
+        cap: to,
+        use_snapshots,
+    };
     let mut r = pass(
         dir,
-        to,
+        start,
         snap.as_ref(),
         &mut genesis,
         &mut outputs,
@@ -141,10 +146,67 @@ pub fn recover_with(
             "snapshot at {s} lies beyond the log's last command {}",
             r.end.last_seq
         ));
-        r = pass(dir, to, None, &mut genesis, &mut outputs, &mut skipped)?;
+        // Again, with snapshots limited to what the log holds.
+        let cap = Some(Seq(to.map_or(r.end.last_seq, |t| t.0.min(r.end.last_seq))));
+        let snap = if use_snapshots {
+            pick_snapshot(dir, cap, &mut skipped)?
+        } else {
+            None
+        };
+        let start = Start {
+            to,
+            cap,
+            use_snapshots,
+        };
+        r = pass(
+            dir,
+            start,
+            snap.as_ref(),
+            &mut genesis,
+            &mut outputs,
+            &mut skipped,
+        )?;
     }
     r.skipped_snapshots = skipped;
     Ok(r)
+}
+
+/// The newest snapshot at or before `to` that covers the archived commands (`before`) and
+/// restores to its recorded hash: its sequence number and the restored exchange.
+fn archived_base(
+    dir: &Path,
+    to: Option<Seq>,
+    before: u64,
+    first_choice: Option<&snapshot::Snapshot>,
+    genesis: &mut dyn FnMut(&[u8]) -> Result<Exchange, String>,
+    skipped: &mut Vec<String>,
+) -> Result<(u64, Exchange), LogError> {
+    let mut candidates: Vec<snapshot::Snapshot> = first_choice.into_iter().cloned().collect();
+    for (seq, path) in snapshot::list(dir)? {
+        if to.is_none_or(|t| seq <= t.0) && first_choice.is_none_or(|f| f.seq != seq) {
+            match snapshot::read(&path) {
+                Ok(s) => candidates.push(s),
+                Err(e) => skipped.push(e.to_string()),
+            }
+        }
+    }
+    for s in candidates.iter().filter(|s| s.seq >= before) {
+        let restored = genesis(&s.genesis)
+            .ok()
+            .and_then(|base| Exchange::restore(base, &s.payload).ok());
+        match restored {
+            Some(r) if r.state_hash().0 == s.state_hash => return Ok((s.seq, r)),
+            _ => skipped.push(format!(
+                "{}: does not restore to its state hash",
+                s.path.display()
+            )),
+        }
+    }
+    Err(LogError::Corrupt {
+        file: dir.join(segment::file_name(0)),
+        offset: 0,
+        damage: Damage::MissingSegment,
+    })
 }
 
 /// If the log's first segments were archived: the last command before its first present one.
@@ -216,9 +278,24 @@ pub fn archive(
 }
 
 /// One scan of the log, replaying from the snapshot if it restores, else from the genesis.
+/// Where a replay may start and must stop.
+#[derive(Clone, Copy)]
+struct Start {
+    /// The last command to replay.
+    to: Option<Seq>,
+    /// The newest snapshot an archived log may start from.
+    cap: Option<Seq>,
+    /// Whether snapshots may be used at all.
+    use_snapshots: bool,
+}
+
 fn pass(
     dir: &Path,
-    to: Option<Seq>,
+    Start {
+        to,
+        cap,
+        use_snapshots,
+    }: Start,
     snap: Option<&snapshot::Snapshot>,
     genesis: &mut dyn FnMut(&[u8]) -> Result<Exchange, String>,
     outputs: &mut dyn FnMut(&Sequenced, &[Output]),
@@ -227,26 +304,20 @@ fn pass(
     let mut from: Option<u64> = None;
     let mut ex: Option<Exchange> = None;
     if let Some(before) = archived_start(dir)? {
+        if !use_snapshots {
+            // A replay from the genesis needs the archived segments back.
+            let file = dir.join(segment::file_name(0));
+            return Err(LogError::Corrupt {
+                file,
+                offset: 0,
+                damage: Damage::MissingSegment,
+            });
+        }
         // The genesis record is archived: only a snapshot covering the archived commands can
-        // start this replay.
-        let need = || LogError::Corrupt {
-            file: dir.join(segment::file_name(0)),
-            offset: 0,
-            damage: Damage::MissingSegment,
-        };
-        let s = snap.filter(|s| s.seq >= before).ok_or_else(need)?;
-        let base = genesis(&s.genesis).map_err(|_| need())?;
-        let restored = Exchange::restore(base, &s.payload)
-            .ok()
-            .filter(|r| r.state_hash().0 == s.state_hash);
-        ex = Some(restored.ok_or_else(|| LogError::Corrupt {
-            file: s.path.clone(),
-            offset: 0,
-            damage: Damage::Payload(
-                "the snapshot that covers the archived segments does not restore",
-            ),
-        })?);
-        from = Some(s.seq);
+        // start this replay; try them newest first.
+        let (s, restored) = archived_base(dir, cap, before, snap, genesis, skipped)?;
+        ex = Some(restored);
+        from = Some(s);
     }
     let (mut commands, mut checkpoints) = (0u64, 0u64);
     let mut out = Vec::new();

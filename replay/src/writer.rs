@@ -64,11 +64,10 @@ impl LogWriter {
         max_segment: u64,
     ) -> Result<Self, LogError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let mut w = Self::new_segment(dir, 0, CHAIN_START, 0, policy, max_segment)?;
-        w.chain = segment::encode_record(&mut w.buf, 0, w.chain, Kind::Genesis, genesis);
-        w.pending = 1;
-        w.commit_with(true)?;
-        Ok(w)
+        let mut first = Vec::with_capacity(SEGMENT_HEADER + segment::RECORD_HEADER + genesis.len());
+        first.extend_from_slice(&segment::header(0, CHAIN_START, 0));
+        let chain = segment::encode_record(&mut first, 0, CHAIN_START, Kind::Genesis, genesis);
+        Self::new_segment(dir, 0, chain, 0, policy, max_segment, &first)
     }
 
     /// Continues a log after a scan: a torn tail is cut off first (and made durable).
@@ -107,6 +106,9 @@ impl LogWriter {
         })
     }
 
+    /// Creates segment `index` holding `initial` (its header, and the genesis for the first),
+    /// atomically: written to a temporary file, fsynced, renamed into place, and the directory
+    /// fsynced. A crash leaves either no segment or a whole one, never a half-written header.
     fn new_segment(
         dir: &Path,
         index: u64,
@@ -114,23 +116,32 @@ impl LogWriter {
         last_seq: u64,
         policy: FsyncPolicy,
         max_segment: u64,
+        initial: &[u8],
     ) -> Result<Self, LogError> {
         let path = dir.join(segment::file_name(index));
+        let tmp = dir.join(format!("{}.tmp", segment::file_name(index)));
+        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(initial).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        drop(f);
+        if path.exists() {
+            return Err(LogError::Io {
+                path,
+                source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+            });
+        }
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        sync_dir(dir)?;
         let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
+            .append(true)
             .open(&path)
             .map_err(io(&path))?;
-        file.write_all(&segment::header(index, chain, last_seq))
-            .map_err(io(&path))?;
-        file.sync_all().map_err(io(&path))?;
-        // The new file's name must be durable too, or a crash could lose the whole segment.
-        sync_dir(dir)?;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0)).map_err(io(&path))?;
         Ok(Self {
             dir: dir.to_path_buf(),
             file,
             index,
-            len: SEGMENT_HEADER as u64,
+            len: initial.len() as u64,
             chain,
             last_seq,
             buf: Vec::with_capacity(1 << 20),
@@ -189,6 +200,7 @@ impl LogWriter {
     /// Writes what is buffered, syncs it, and starts the next segment.
     fn rotate(&mut self) -> Result<(), LogError> {
         self.commit_with(true)?;
+        let header = segment::header(self.index + 1, self.chain, self.last_seq);
         let mut next = Self::new_segment(
             &self.dir,
             self.index + 1,
@@ -196,6 +208,7 @@ impl LogWriter {
             self.last_seq,
             self.policy,
             self.max_segment,
+            &header,
         )?;
         // The record being pushed is already encoded in `payload`: keep it.
         core::mem::swap(&mut next.payload, &mut self.payload);
@@ -215,6 +228,14 @@ impl LogWriter {
             }
             FsyncPolicy::Never => self.buf.len() >= 1 << 20,
         }
+    }
+
+    /// Writes the pending records and fsyncs them whatever the policy: before a snapshot, which
+    /// must never describe commands the log could lose.
+    pub fn sync(&mut self) -> Result<(), LogError> {
+        self.commit_with(false)?;
+        let path = self.dir.join(segment::file_name(self.index));
+        self.file.sync_data().map_err(io(&path))
     }
 
     /// Writes the pending records in one write, and fsyncs them unless the policy is `Never`.

@@ -507,3 +507,50 @@ fn archived_segments_leave_a_log_that_recovers_from_its_snapshot() {
     let (full, _, _) = replay(&dir.0, None).unwrap();
     assert_eq!(full.state_hash(), ex.state_hash());
 }
+
+#[test]
+fn an_archived_log_falls_back_to_an_older_snapshot_and_ignores_stray_temporary_files() {
+    let dir = TempDir::new("archive-fallback");
+    let cmds = stream(400);
+    let mut log = LogWriter::create(&dir.0, b"demo", FsyncPolicy::Never, 4_096).unwrap();
+    let mut ex = demo::exchange();
+    for cmd in &cmds {
+        log.append(cmd).unwrap();
+        ex.apply(cmd, &mut Vec::new());
+        if [250, 300].contains(&cmd.seq.0) {
+            log.sync().unwrap();
+            ecomatch_replay::snapshot::write(
+                &dir.0,
+                cmd.seq.0,
+                &ex.state_hash().0,
+                b"demo",
+                &ex.snapshot(),
+            )
+            .unwrap();
+        }
+    }
+    log.commit().unwrap();
+    drop(log);
+    // Archive with only the snapshot at 250 in place, then bring back the one at 300, damaged.
+    let s300 = dir.0.join("snapshot-00000000000000000300.snap");
+    let kept = std::fs::read(&s300).unwrap();
+    std::fs::remove_file(&s300).unwrap();
+    assert!(
+        !ecomatch_replay::archive(&dir.0, |_| Ok(demo::exchange()))
+            .unwrap()
+            .is_empty()
+    );
+    let mut damaged = kept.clone();
+    let n = damaged.len();
+    damaged[n - 5] ^= 0xFF;
+    std::fs::write(&s300, &damaged).unwrap();
+    // A crash while a segment was being created leaves only a temporary file behind.
+    std::fs::write(dir.0.join("0000000099.log.tmp"), b"half a header").unwrap();
+    let r = ecomatch_replay::recover_with(&dir.0, None, true, |_| Ok(demo::exchange()), |_, _| {})
+        .unwrap();
+    assert_eq!(
+        (r.from_snapshot, r.exchange.state_hash()),
+        (Some(250), ex.state_hash())
+    );
+    assert!(!r.skipped_snapshots.is_empty());
+}
