@@ -169,6 +169,32 @@ pub enum Command {
         /// The order.
         order_id: OrderId,
     },
+    /// Propose a negotiated block trade to a counterparty, at or above the instrument's block
+    /// threshold and within ±30 % of its reference price; it may be accepted until `expires`.
+    ProposeBlock {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The account the proposal is addressed to.
+        counterparty: AccountId,
+        /// The proposer's side.
+        side: Side,
+        /// The agreed price.
+        price: Price,
+        /// The agreed quantity.
+        qty: Qty,
+        /// The last moment the proposal may be accepted.
+        expires: Timestamp,
+    },
+    /// The counterparty accepts a proposal: both sides are checked and it settles at once.
+    AcceptBlock {
+        /// The proposal.
+        block_id: u64,
+    },
+    /// The counterparty declines a proposal, or the proposer withdraws it.
+    DeclineBlock {
+        /// The proposal.
+        block_id: u64,
+    },
 }
 
 impl Command {
@@ -181,7 +207,8 @@ impl Command {
             | Self::SetGep { instrument, .. }
             | Self::SetNeed { instrument, .. }
             | Self::SetReferencePrice { instrument, .. }
-            | Self::SetPhase { instrument, .. } => Some(*instrument),
+            | Self::SetPhase { instrument, .. }
+            | Self::ProposeBlock { instrument, .. } => Some(*instrument),
             _ => None,
         }
     }
@@ -203,6 +230,9 @@ impl Command {
             Self::SetAccountStatus { .. } => "set_account_status",
             Self::Kill { .. } => "kill",
             Self::OperatorCancel { .. } => "operator_cancel",
+            Self::ProposeBlock { .. } => "propose_block",
+            Self::AcceptBlock { .. } => "accept_block",
+            Self::DeclineBlock { .. } => "decline_block",
         }
     }
 }

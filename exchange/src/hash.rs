@@ -128,6 +128,21 @@ impl Exchange {
             for v in [u64::from(a.0), u64::from(*m), *n] {
                 c.u64(v);
             }
+            c.u64(self.next_block);
+            for (id, b) in &self.blocks {
+                for v in [
+                    *id,
+                    u64::from(b.market),
+                    u64::from(b.proposer.0),
+                    u64::from(b.counterparty.0),
+                ] {
+                    c.u64(v);
+                }
+                c.u8(side_code(b.side));
+                for v in [b.price.ticks(), b.qty.lots(), b.expires.0] {
+                    c.u64(v);
+                }
+            }
         }
     }
 }

@@ -25,6 +25,7 @@
 //! assert_eq!(before, demo::exchange().state_hash(), "same genesis, same state");
 //! ```
 
+pub mod block;
 pub mod command;
 pub mod demo;
 pub mod hash;

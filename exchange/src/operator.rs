@@ -97,7 +97,12 @@ impl Exchange {
                 ))?;
                 self.cancel_order(o.market, order_id, CancelReason::Operator, cmd.time, out)?;
             }
-            Command::NewOrder(_) | Command::CancelOrder { .. } | Command::AmendOrder { .. } => {
+            Command::NewOrder(_)
+            | Command::CancelOrder { .. }
+            | Command::AmendOrder { .. }
+            | Command::ProposeBlock { .. }
+            | Command::AcceptBlock { .. }
+            | Command::DeclineBlock { .. } => {
                 unreachable!("trading commands are applied by the trading module")
             }
         }

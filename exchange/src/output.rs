@@ -121,6 +121,8 @@ pub enum Reject {
     NotAuthorized,
     /// The instrument does not trade in this mode.
     ModeNotAllowed,
+    /// A block trade command was refused.
+    Block(crate::block::BlockError),
 }
 
 impl Reject {
@@ -134,6 +136,7 @@ impl Reject {
             Self::UnknownAccount(_) => "UNKNOWN_ACCOUNT",
             Self::NotAuthorized => "NOT_AUTHORIZED",
             Self::ModeNotAllowed => "MODE_NOT_ALLOWED",
+            Self::Block(e) => e.code(),
         }
     }
 }
@@ -147,7 +150,8 @@ impl fmt::Display for Reject {
             Self::UnknownInstrument(i) => write!(f, "instrument {i} does not exist"),
             Self::UnknownAccount(a) => write!(f, "account {a} does not exist"),
             Self::NotAuthorized => f.write_str("this account may not do that"),
-            Self::ModeNotAllowed => f.write_str("the instrument does not trade continuously"),
+            Self::ModeNotAllowed => f.write_str("the instrument does not trade in this mode"),
+            Self::Block(e) => f.write_str(e.message()),
         }
     }
 }
@@ -236,6 +240,21 @@ pub enum Message {
         band_lo: Price,
         /// Highest allowed price.
         band_hi: Price,
+    },
+    /// A block trade proposal's state (private to each of its parties).
+    Block(crate::block::BlockReport),
+    /// A public block trade (negotiated, outside the book).
+    BlockTrade {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The trade.
+        trade_id: TradeId,
+        /// Price.
+        price: Price,
+        /// Quantity.
+        qty: Qty,
+        /// When.
+        time: Timestamp,
     },
     /// An account's status changed (private to it).
     Status(ecomatch_risk::account::AccountStatus),

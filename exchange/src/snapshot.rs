@@ -110,6 +110,18 @@ impl Exchange {
             w.u32(*m);
             w.u64(*n);
         }
+        w.u64(self.next_block);
+        w.u64(self.blocks.len() as u64);
+        for (id, b) in &self.blocks {
+            w.u64(*id);
+            w.u32(b.market);
+            w.u32(b.proposer.0);
+            w.u32(b.counterparty.0);
+            w.u8(wire::side(b.side));
+            for v in [b.price.ticks(), b.qty.lots(), b.expires.0] {
+                w.u64(v);
+            }
+        }
     }
 
     /// Restores a snapshot onto `base`, a fresh exchange built from the same genesis.
@@ -202,6 +214,34 @@ fn restore_maps(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeError
     for _ in 0..r.u64()? {
         let key = (AccountId(r.u32()?), r.u32()?);
         ex.needs.insert(key, r.u64()?);
+    }
+    ex.next_block = r.u64()?;
+    ex.blocks.clear();
+    for _ in 0..r.u64()? {
+        let id = r.u64()?;
+        let market = r.u32()?;
+        if market as usize >= ex.markets.len() {
+            return Err(DecodeError("a block proposal on an unknown market"));
+        }
+        let (proposer, counterparty) = (AccountId(r.u32()?), AccountId(r.u32()?));
+        let side = wire::side_of(r.u8()?)?;
+        let (price, qty, expires) = (
+            Price::from_ticks(r.u64()?),
+            Qty::from_lots(r.u64()?),
+            ecomatch_engine::id::Timestamp(r.u64()?),
+        );
+        ex.blocks.insert(
+            id,
+            crate::block::Block {
+                market,
+                proposer,
+                counterparty,
+                side,
+                price,
+                qty,
+                expires,
+            },
+        );
     }
     Ok(())
 }

@@ -126,6 +126,10 @@ pub struct Exchange {
     pub(crate) last_seq: Seq,
     /// Per market: the public sequence number of its last public message.
     pub(crate) public_seq: Vec<u64>,
+    /// Open block trade proposals, by id.
+    pub(crate) blocks: BTreeMap<u64, crate::block::Block>,
+    /// The id of the last block proposal.
+    pub(crate) next_block: u64,
     /// Scratch buffer for book events, reused by every command.
     pub(crate) events: Vec<Event>,
 }
@@ -170,6 +174,8 @@ impl Exchange {
             next_trade: 0,
             last_seq: Seq(0),
             public_seq: vec![0; n_markets],
+            blocks: BTreeMap::new(),
+            next_block: 0,
             events: Vec::with_capacity(1024),
         };
         let mut out = Vec::new();

@@ -44,6 +44,9 @@ impl Exchange {
                 price,
                 qty,
             } => self.amend(cmd.actor, order_id, price, qty, cmd.time, out),
+            Command::ProposeBlock { .. }
+            | Command::AcceptBlock { .. }
+            | Command::DeclineBlock { .. } => self.block_command(cmd, out),
             _ => self.operator(cmd, out),
         }
     }
@@ -109,7 +112,13 @@ impl Exchange {
     }
 
     /// GEP quota, need cap and holding limit for `more` lots on `side`.
-    fn check_quotas(&self, actor: AccountId, m: u32, side: Side, more: u64) -> Result<(), Reject> {
+    pub(crate) fn check_quotas(
+        &self,
+        actor: AccountId,
+        m: u32,
+        side: Side,
+        more: u64,
+    ) -> Result<(), Reject> {
         let market = &self.markets[m as usize];
         let usage = self.usage.get(&(actor, m)).copied().unwrap_or_default();
         if gate::is_gep(&market.listing.instrument) {

@@ -141,6 +141,30 @@ impl Writer<'_> {
                 self.u8(14);
                 self.u64(order_id.0);
             }
+            Command::ProposeBlock {
+                instrument,
+                counterparty,
+                side: s,
+                price,
+                qty,
+                expires,
+            } => {
+                self.u8(15);
+                self.short_str(instrument.as_str());
+                self.u32(counterparty.0);
+                self.u8(side(s));
+                self.u64(price.ticks());
+                self.u64(qty.lots());
+                self.u64(expires.0);
+            }
+            Command::AcceptBlock { block_id } => {
+                self.u8(16);
+                self.u64(block_id);
+            }
+            Command::DeclineBlock { block_id } => {
+                self.u8(17);
+                self.u64(block_id);
+            }
         }
     }
 
@@ -314,6 +338,20 @@ impl Reader<'_> {
             },
             14 => Command::OperatorCancel {
                 order_id: OrderId(self.u64()?),
+            },
+            15 => Command::ProposeBlock {
+                instrument: self.instrument()?,
+                counterparty: AccountId(self.u32()?),
+                side: side_of(self.u8()?)?,
+                price: Price::from_ticks(self.u64()?),
+                qty: Qty::from_lots(self.u64()?),
+                expires: Timestamp(self.u64()?),
+            },
+            16 => Command::AcceptBlock {
+                block_id: self.u64()?,
+            },
+            17 => Command::DeclineBlock {
+                block_id: self.u64()?,
             },
             _ => return Err(DecodeError("unknown command tag")),
         })

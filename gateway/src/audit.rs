@@ -84,13 +84,11 @@ pub fn replay(dir: &Path, opts: &Options) -> Result<Report, StartError> {
         for o in outs {
             match o.msg {
                 Message::Fill(f) => {
-                    let who = recipient_name(names, o.to);
-                    let e = sides.entry(f.trade_id).or_default();
-                    if f.side == Side::Buy {
-                        e.0 = who;
-                    } else {
-                        e.1 = who;
-                    }
+                    note_side(&mut sides, f.trade_id, f.side, recipient_name(names, o.to));
+                }
+                Message::Block(b) if b.trade_id.is_some() => {
+                    let trade = b.trade_id.expect("checked");
+                    note_side(&mut sides, trade, b.side, recipient_name(names, o.to));
                 }
                 Message::Trade {
                     instrument,
@@ -100,24 +98,32 @@ pub fn replay(dir: &Path, opts: &Options) -> Result<Report, StartError> {
                     aggressor,
                     time,
                 } => {
-                    let spec = names
-                        .listing(instrument)
-                        .expect("listed")
-                        .instrument
-                        .spec()
-                        .clone();
-                    let (buyer, seller) = sides.remove(&trade_id).unwrap_or_default();
-                    trades.push(TradeRow {
-                        trade_id: trade_id.0,
-                        seq: cmd.seq.0,
-                        time: rfc3339(time),
-                        instrument: instrument.to_string(),
-                        price: price.to_decimal(spec.tick).to_string(),
-                        qty: qty.to_decimal(spec.lot).to_string(),
-                        aggressor: aggressor.as_str().into(),
-                        buyer,
-                        seller,
-                    });
+                    trades.push(row(
+                        names,
+                        &mut sides,
+                        cmd.seq.0,
+                        instrument,
+                        trade_id,
+                        (price, qty, time),
+                        aggressor.as_str(),
+                    ));
+                }
+                Message::BlockTrade {
+                    instrument,
+                    trade_id,
+                    price,
+                    qty,
+                    time,
+                } => {
+                    trades.push(row(
+                        names,
+                        &mut sides,
+                        cmd.seq.0,
+                        instrument,
+                        trade_id,
+                        (price, qty, time),
+                        "block",
+                    ));
                 }
                 _ => {}
             }
@@ -184,6 +190,49 @@ impl Progress {
         if self.shown {
             eprintln!();
         }
+    }
+}
+
+fn note_side(
+    sides: &mut BTreeMap<TradeId, (String, String)>,
+    trade: TradeId,
+    side: Side,
+    who: String,
+) {
+    let e = sides.entry(trade).or_default();
+    if side == Side::Buy {
+        e.0 = who;
+    } else {
+        e.1 = who;
+    }
+}
+
+/// A CSV row for a trade, with the buyer and seller noted from its fills.
+fn row(
+    names: &Exchange,
+    sides: &mut BTreeMap<TradeId, (String, String)>,
+    seq: u64,
+    instrument: InstrumentId,
+    trade_id: TradeId,
+    (price, qty, time): (
+        ecomatch_engine::quantity::Price,
+        ecomatch_engine::quantity::Qty,
+        ecomatch_engine::id::Timestamp,
+    ),
+    aggressor: &str,
+) -> TradeRow {
+    let spec = names.listing(instrument).expect("listed").instrument.spec();
+    let (buyer, seller) = sides.remove(&trade_id).unwrap_or_default();
+    TradeRow {
+        trade_id: trade_id.0,
+        seq,
+        time: rfc3339(time),
+        instrument: instrument.to_string(),
+        price: price.to_decimal(spec.tick).to_string(),
+        qty: qty.to_decimal(spec.lot).to_string(),
+        aggressor: aggressor.into(),
+        buyer,
+        seller,
     }
 }
 

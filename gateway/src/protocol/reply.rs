@@ -96,42 +96,8 @@ pub fn encode(
 
 fn body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
     match *msg {
-        Message::Order(r) => {
-            let u = Units {
-                ex,
-                inst: r.instrument,
-            };
-            let mut v = json!({"type": "order", "order_id": r.order_id.to_string()});
-            let o = v.as_object_mut().expect("object");
-            if let Some(c) = r.client_order_id {
-                o.insert("client_order_id".into(), c.as_str().into());
-            }
-            o.extend(json_fields(json!({
-                "instrument": r.instrument.as_str(), "side": r.side.as_str(), "price": u.px(r.price),
-                "qty": u.q(r.qty), "filled_qty": u.q(r.filled), "leaves_qty": u.q(r.leaves), "status": r.status.as_str(),
-            })));
-            if let Some(reason) = r.reason {
-                o.insert("reason".into(), reason.into());
-            }
-            v
-        }
-        Message::Fill(f) => {
-            let u = Units {
-                ex,
-                inst: f.instrument,
-            };
-            let mut v = json!({"type": "fill", "order_id": f.order_id.to_string()});
-            let o = v.as_object_mut().expect("object");
-            if let Some(c) = f.client_order_id {
-                o.insert("client_order_id".into(), c.as_str().into());
-            }
-            o.extend(json_fields(json!({
-                "instrument": f.instrument.as_str(), "trade_id": f.trade_id.to_string(), "side": f.side.as_str(),
-                "price": u.px(f.price), "qty": u.q(f.qty), "leaves_qty": u.q(f.leaves), "status": f.status.as_str(),
-                "liquidity": if f.maker { "maker" } else { "taker" }, "fee": f.fee.to_string(),
-            })));
-            v
-        }
+        Message::Order(r) => order_body(ex, &r),
+        Message::Fill(f) => fill_body(ex, &f),
         Message::Reject(r) => json!({"type": "reject", "code": r.code(), "message": r.to_string()}),
         Message::Done { command } => json!({"type": "done", "op": command}),
         Message::Cash(b) => {
@@ -177,6 +143,21 @@ fn body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
             json!({"type": "book_update", "instrument": instrument.as_str(), "seq": seq,
                 "side": side.as_str(), "price": u.px(price), "qty": u.q(qty)})
         }
+        Message::Block(b) => block_body(ex, &b),
+        Message::BlockTrade {
+            instrument,
+            trade_id,
+            price,
+            qty,
+            time,
+        } => {
+            let u = Units {
+                ex,
+                inst: instrument,
+            };
+            json!({"type": "block_trade", "instrument": instrument.as_str(), "seq": seq,
+                "trade_id": trade_id.to_string(), "price": u.px(price), "qty": u.q(qty), "time": rfc3339(time)})
+        }
         Message::Phase { instrument, phase } => {
             json!({"type": "phase", "instrument": instrument.as_str(),
             "seq": seq, "phase": phase.as_str()})
@@ -195,6 +176,63 @@ fn body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
                 "price": u.px(price), "band": [u.px(band_lo), u.px(band_hi)]})
         }
     }
+}
+
+/// An execution report.
+fn order_body(ex: &Exchange, r: &ecomatch_exchange::output::OrderReport) -> Value {
+    let u = Units {
+        ex,
+        inst: r.instrument,
+    };
+    let mut v = json!({"type": "order", "order_id": r.order_id.to_string()});
+    let o = v.as_object_mut().expect("object");
+    if let Some(c) = r.client_order_id {
+        o.insert("client_order_id".into(), c.as_str().into());
+    }
+    o.extend(json_fields(json!({
+                "instrument": r.instrument.as_str(), "side": r.side.as_str(), "price": u.px(r.price),
+                "qty": u.q(r.qty), "filled_qty": u.q(r.filled), "leaves_qty": u.q(r.leaves), "status": r.status.as_str(),
+            })));
+    if let Some(reason) = r.reason {
+        o.insert("reason".into(), reason.into());
+    }
+    v
+}
+
+/// A fill report.
+fn fill_body(ex: &Exchange, f: &ecomatch_exchange::output::FillReport) -> Value {
+    let u = Units {
+        ex,
+        inst: f.instrument,
+    };
+    let mut v = json!({"type": "fill", "order_id": f.order_id.to_string()});
+    let o = v.as_object_mut().expect("object");
+    if let Some(c) = f.client_order_id {
+        o.insert("client_order_id".into(), c.as_str().into());
+    }
+    o.extend(json_fields(json!({
+                "instrument": f.instrument.as_str(), "trade_id": f.trade_id.to_string(), "side": f.side.as_str(),
+                "price": u.px(f.price), "qty": u.q(f.qty), "leaves_qty": u.q(f.leaves), "status": f.status.as_str(),
+                "liquidity": if f.maker { "maker" } else { "taker" }, "fee": f.fee.to_string(),
+            })));
+    v
+}
+
+/// A block trade proposal report.
+fn block_body(ex: &Exchange, b: &ecomatch_exchange::block::BlockReport) -> Value {
+    let u = Units {
+        ex,
+        inst: b.instrument,
+    };
+    let mut v = json!({"type": "block", "block_id": b.block_id.to_string(), "instrument": b.instrument.as_str(),
+                "side": b.side.as_str(), "counterparty": recipient_name(ex, Recipient::Account(b.counterparty)),
+                "price": u.px(b.price), "qty": u.q(b.qty), "expires_at": rfc3339(b.expires), "status": b.status.as_str()});
+    if let Some(t) = b.trade_id {
+        let o = v.as_object_mut().expect("object");
+        o.insert("trade_id".into(), t.to_string().into());
+        o.insert("fee".into(), b.fee.to_string().into());
+    }
+    v
 }
 
 /// A refusal's message, in the instrument's prices and units where the refusal has numbers.

@@ -59,6 +59,12 @@ pub enum Request {
     Kill(AccountReq),
     /// Operator: cancel anyone's order.
     OperatorCancel(OrderRef),
+    /// Propose a block trade to a counterparty.
+    ProposeBlock(ProposeBlockReq),
+    /// Accept a block trade proposal.
+    AcceptBlock(BlockRef),
+    /// Decline (counterparty) or withdraw (proposer) a block trade proposal.
+    DeclineBlock(BlockRef),
     /// Query: the book of an instrument.
     GetBook(BookReq),
     /// Query: the sender's balances.
@@ -167,6 +173,25 @@ pub struct StatusReq {
 #[serde(deny_unknown_fields)]
 pub struct AccountReq {
     account: String,
+}
+
+/// `propose_block`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeBlockReq {
+    instrument: String,
+    counterparty: String,
+    side: SideW,
+    price: String,
+    qty: String,
+    expires_at: Value,
+}
+
+/// `accept_block`, `decline_block`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockRef {
+    block_id: String,
 }
 
 /// `get_book`.
@@ -327,6 +352,11 @@ fn cash(s: &str) -> Result<Cash, EdgeError> {
     converted("amount", Cash::from_decimal(decimal("amount", s)?))
 }
 
+fn block_id(s: &str) -> Result<u64, EdgeError> {
+    s.parse::<u64>()
+        .map_err(|_| EdgeError::new("BAD_BLOCK_ID", format!("block_id {s:?} is not a block id")))
+}
+
 fn order_id(s: &str) -> Result<OrderId, EdgeError> {
     s.parse::<u64>()
         .map(OrderId)
@@ -395,6 +425,27 @@ pub fn to_command(
                 status,
             }
         }
+        Request::ProposeBlock(r) => {
+            let inst = instrument(ex, &r.instrument)?;
+            Command::ProposeBlock {
+                instrument: inst,
+                counterparty: account(ex, &r.counterparty)?,
+                side: if r.side == SideW::Buy {
+                    Side::Buy
+                } else {
+                    Side::Sell
+                },
+                price: price(ex, inst, &r.price)?,
+                qty: qty(ex, inst, "qty", &r.qty)?,
+                expires: crate::script::parse_time(Some(&r.expires_at))?,
+            }
+        }
+        Request::AcceptBlock(r) => Command::AcceptBlock {
+            block_id: block_id(&r.block_id)?,
+        },
+        Request::DeclineBlock(r) => Command::DeclineBlock {
+            block_id: block_id(&r.block_id)?,
+        },
         Request::Kill(r) => Command::Kill {
             account: account(ex, &r.account)?,
         },

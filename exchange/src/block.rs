@@ -1,0 +1,365 @@
+//! Negotiated block trades (大宗协议): one party proposes price and quantity to a named
+//! counterparty; the counterparty accepts before the expiry, both sides pass the pre-trade
+//! checks at that moment, and the trade settles delivery versus payment at once, outside the
+//! book. Nothing is held while a proposal is open.
+
+use ecomatch_engine::book::Side;
+use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
+use ecomatch_engine::instrument::PriceBand;
+use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_risk::ledger::{Settlement, fee};
+
+use crate::command::{Command, Sequenced};
+use crate::output::{Message, Output, Recipient, Reject};
+use crate::state::Exchange;
+
+/// The band of a block trade: ±30 % of the reference price (DESIGN.md §3).
+pub const BLOCK_BAND: PriceBand = PriceBand { bps: 3_000 };
+/// The most open proposals one account may have.
+pub const MAX_OPEN_PER_ACCOUNT: usize = 100;
+
+/// An open proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Block {
+    pub(crate) market: u32,
+    pub(crate) proposer: AccountId,
+    pub(crate) counterparty: AccountId,
+    /// The proposer's side.
+    pub(crate) side: Side,
+    pub(crate) price: Price,
+    pub(crate) qty: Qty,
+    pub(crate) expires: Timestamp,
+}
+
+impl Block {
+    fn buyer_seller(&self) -> (AccountId, AccountId) {
+        match self.side {
+            Side::Buy => (self.proposer, self.counterparty),
+            Side::Sell => (self.counterparty, self.proposer),
+        }
+    }
+}
+
+/// What became of a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockStatus {
+    /// Open, waiting for the counterparty.
+    Proposed,
+    /// Accepted and settled.
+    Executed,
+    /// Declined by the counterparty.
+    Declined,
+    /// Withdrawn by the proposer.
+    Withdrawn,
+}
+
+impl BlockStatus {
+    /// The protocol name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Executed => "executed",
+            Self::Declined => "declined",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// A report on a proposal to one of its two parties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockReport {
+    /// The proposal.
+    pub block_id: u64,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The recipient's side.
+    pub side: Side,
+    /// The other party.
+    pub counterparty: AccountId,
+    /// Price.
+    pub price: Price,
+    /// Quantity.
+    pub qty: Qty,
+    /// The last moment it may be accepted.
+    pub expires: Timestamp,
+    /// Its state.
+    pub status: BlockStatus,
+    /// The trade, once executed.
+    pub trade_id: Option<TradeId>,
+    /// The recipient's fee, once executed.
+    pub fee: Cash,
+}
+
+/// Why a block command was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockError {
+    /// Below the instrument's block threshold.
+    TooSmall,
+    /// Outside ±30 % of the reference price.
+    OutsideBand,
+    /// The instrument has no reference price to bound the block.
+    NoReference,
+    /// The proposal's expiry has passed (or is not in the future).
+    Expired,
+    /// No open proposal with this id for this account.
+    Unknown,
+    /// The counterparty is the proposer.
+    SelfTrade,
+    /// The proposer has too many open proposals.
+    Limit,
+}
+
+impl BlockError {
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::TooSmall => "BLOCK_TOO_SMALL",
+            Self::OutsideBand => "BLOCK_OUTSIDE_BAND",
+            Self::NoReference => "NO_REFERENCE_PRICE",
+            Self::Expired => "BLOCK_EXPIRED",
+            Self::Unknown => "UNKNOWN_BLOCK",
+            Self::SelfTrade => "BLOCK_SELF",
+            Self::Limit => "BLOCK_LIMIT",
+        }
+    }
+
+    /// A readable message.
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::TooSmall => "a block trade must be at least the instrument's block threshold",
+            Self::OutsideBand => "a block trade must be within ±30 % of the reference price",
+            Self::NoReference => "the instrument has no reference price",
+            Self::Expired => "the proposal has expired",
+            Self::Unknown => "no open proposal with this id for this account",
+            Self::SelfTrade => "the counterparty must be another account",
+            Self::Limit => "too many open proposals",
+        }
+    }
+}
+
+impl Exchange {
+    /// Applies a block command.
+    pub(crate) fn block_command(
+        &mut self,
+        cmd: &Sequenced,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Reject> {
+        match cmd.command {
+            Command::ProposeBlock {
+                instrument,
+                counterparty,
+                side,
+                price,
+                qty,
+                expires,
+            } => {
+                let b = Block {
+                    market: self.market_of(instrument)?,
+                    proposer: cmd.actor,
+                    counterparty,
+                    side,
+                    price,
+                    qty,
+                    expires,
+                };
+                self.propose(b, cmd.time, out)
+            }
+            Command::AcceptBlock { block_id } => self.accept(cmd.actor, block_id, cmd.time, out),
+            Command::DeclineBlock { block_id } => {
+                let b = self
+                    .blocks
+                    .get(&block_id)
+                    .copied()
+                    .filter(|b| cmd.actor == b.proposer || cmd.actor == b.counterparty);
+                let b = b.ok_or(Reject::Block(BlockError::Unknown))?;
+                self.blocks.remove(&block_id);
+                let status = if cmd.actor == b.proposer {
+                    BlockStatus::Withdrawn
+                } else {
+                    BlockStatus::Declined
+                };
+                self.report_both(block_id, &b, status, None, Cash::ZERO, cmd.actor, out);
+                Ok(())
+            }
+            _ => unreachable!("only block commands come here"),
+        }
+    }
+
+    fn propose(&mut self, b: Block, now: Timestamp, out: &mut Vec<Output>) -> Result<(), Reject> {
+        let inst = &self.markets[b.market as usize].listing;
+        if !inst.instrument.spec().modes.block {
+            return Err(Reject::ModeNotAllowed);
+        }
+        self.ledger.account(b.counterparty)?;
+        if b.counterparty == b.proposer {
+            return Err(Reject::Block(BlockError::SelfTrade));
+        }
+        if b.qty < inst.instrument.spec().block_threshold || b.qty.is_zero() {
+            return Err(Reject::Block(BlockError::TooSmall));
+        }
+        let reference = inst
+            .instrument
+            .spec()
+            .reference_price
+            .ok_or(Reject::Block(BlockError::NoReference))?;
+        let (lo, hi) = BLOCK_BAND.limits(reference);
+        if b.price < lo || b.price > hi || b.price.ticks() == 0 {
+            return Err(Reject::Block(BlockError::OutsideBand));
+        }
+        if b.expires <= now {
+            return Err(Reject::Block(BlockError::Expired));
+        }
+        inst.eligibility
+            .check(self.ledger.account(b.proposer)?, b.side)?;
+        if self
+            .blocks
+            .values()
+            .filter(|o| o.proposer == b.proposer)
+            .count()
+            >= MAX_OPEN_PER_ACCOUNT
+        {
+            return Err(Reject::Block(BlockError::Limit));
+        }
+        self.next_block += 1;
+        let id = self.next_block;
+        self.blocks.insert(id, b);
+        self.report_both(
+            id,
+            &b,
+            BlockStatus::Proposed,
+            None,
+            Cash::ZERO,
+            b.proposer,
+            out,
+        );
+        Ok(())
+    }
+
+    fn accept(
+        &mut self,
+        actor: AccountId,
+        id: u64,
+        now: Timestamp,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Reject> {
+        let b = self
+            .blocks
+            .get(&id)
+            .copied()
+            .filter(|b| b.counterparty == actor);
+        let b = b.ok_or(Reject::Block(BlockError::Unknown))?;
+        if now > b.expires {
+            return Err(Reject::Block(BlockError::Expired));
+        }
+        let listing = &self.markets[b.market as usize].listing;
+        let instrument = listing.instrument.spec().id;
+        let (buyer, seller) = b.buyer_seller();
+        listing
+            .eligibility
+            .check(self.ledger.account(buyer)?, Side::Buy)?;
+        listing
+            .eligibility
+            .check(self.ledger.account(seller)?, Side::Sell)?;
+        self.check_quotas(buyer, b.market, Side::Buy, b.qty.lots())?;
+        self.check_quotas(seller, b.market, Side::Sell, b.qty.lots())?;
+        let overflow = Reject::Ledger(ecomatch_risk::error::LedgerError::Overflow);
+        let amount = b
+            .price
+            .checked_mul(b.qty)
+            .and_then(|n| n.to_cash(listing.instrument.cash_per_tick_lot()))
+            .ok_or(overflow)?;
+        let fee_each = fee(amount, listing.fee_bps).ok_or(overflow)?;
+        let pays = amount.checked_add(fee_each).ok_or(overflow)?;
+        // Check both sides before moving anything, so a refusal changes nothing.
+        let lots = self.ledger.holding(seller, instrument)?.available;
+        if lots < b.qty.lots() {
+            let e = ecomatch_risk::error::LedgerError::InsufficientHoldings {
+                needed: b.qty,
+                available: Qty::from_lots(lots),
+            };
+            return Err(e.into());
+        }
+        self.ledger.hold_cash(buyer, pays)?;
+        self.ledger
+            .lock(seller, instrument, b.qty)
+            .expect("holdings were checked");
+        let s = Settlement {
+            instrument,
+            buyer,
+            seller,
+            fee_account: self.fee_account,
+            qty: b.qty,
+            amount,
+            buyer_fee: fee_each,
+            seller_fee: fee_each,
+            buyer_hold: pays,
+        };
+        self.ledger.settle(&s).expect("held and locked just now");
+        for (account, side) in [(buyer, Side::Buy), (seller, Side::Sell)] {
+            let u = self.usage.entry((account, b.market)).or_default();
+            match side {
+                Side::Buy => u.bought += b.qty.lots(),
+                Side::Sell => u.sold += b.qty.lots(),
+            }
+        }
+        self.blocks.remove(&id);
+        self.next_trade += 1;
+        let trade_id = TradeId(self.next_trade);
+        self.report_both(
+            id,
+            &b,
+            BlockStatus::Executed,
+            Some(trade_id),
+            fee_each,
+            actor,
+            out,
+        );
+        let msg = Message::BlockTrade {
+            instrument,
+            trade_id,
+            price: b.price,
+            qty: b.qty,
+            time: now,
+        };
+        out.push(self.public(b.market, msg));
+        Ok(())
+    }
+
+    /// Reports a proposal's state to both parties; the one who acted gets the direct reply.
+    #[allow(clippy::too_many_arguments)]
+    fn report_both(
+        &self,
+        id: u64,
+        b: &Block,
+        status: BlockStatus,
+        trade_id: Option<TradeId>,
+        fee: Cash,
+        actor: AccountId,
+        out: &mut Vec<Output>,
+    ) {
+        let instrument = self.markets[b.market as usize].listing.instrument.spec().id;
+        for (me, other, side) in [
+            (b.proposer, b.counterparty, b.side),
+            (b.counterparty, b.proposer, b.side.opposite()),
+        ] {
+            let report = BlockReport {
+                block_id: id,
+                instrument,
+                side,
+                counterparty: other,
+                price: b.price,
+                qty: b.qty,
+                expires: b.expires,
+                status,
+                trade_id,
+                fee,
+            };
+            out.push(Output {
+                to: Recipient::Account(me),
+                reply: me == actor,
+                seq: 0,
+                msg: Message::Block(report),
+            });
+        }
+    }
+}
