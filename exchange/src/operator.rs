@@ -33,25 +33,18 @@ impl Exchange {
                 account,
                 instrument,
                 qty,
-            } => {
-                self.market_of(instrument)?;
-                self.ledger.issue(account, instrument, qty)?;
-                let balance = self.ledger.holding(account, instrument)?;
-                out.push(private(
-                    account,
-                    Message::Holding {
-                        instrument,
-                        balance,
-                    },
-                ));
             }
-            Command::Retire {
+            | Command::Retire {
                 account,
                 instrument,
                 qty,
             } => {
                 self.market_of(instrument)?;
-                self.ledger.retire(account, instrument, qty)?;
+                if matches!(cmd.command, Command::Issue { .. }) {
+                    self.ledger.issue(account, instrument, qty)?;
+                } else {
+                    self.ledger.retire(account, instrument, qty)?;
+                }
                 let balance = self.ledger.holding(account, instrument)?;
                 out.push(private(
                     account,
