@@ -66,6 +66,26 @@ impl Exchange {
             let (lo, hi) = m.book.band();
             c.u64(lo.ticks());
             c.u64(hi.ticks());
+            c.u64(m.call.len() as u64);
+            for e in &m.call {
+                c.u64(e.id.0);
+                c.u64(e.limit.map_or(0, ecomatch_engine::quantity::Price::ticks));
+                c.u8(tif_code(e.tif));
+                let meta = self
+                    .orders
+                    .get(&e.id)
+                    .expect("every collected order is open");
+                for v in [
+                    u64::from(meta.account.0),
+                    meta.price.ticks(),
+                    meta.qty.lots(),
+                    meta.per_lot_hold,
+                ] {
+                    c.u64(v);
+                }
+                c.u8(side_code(meta.side));
+                c.str(meta.client_order_id.as_ref().map_or("", |id| id.as_str()));
+            }
             c.u64(m.book.len() as u64);
             for o in m.book.orders() {
                 c.u64(o.id.0);

@@ -18,16 +18,28 @@ impl Exchange {
         let mut lots_held: BTreeMap<(AccountId, u32), u64> = BTreeMap::new();
         let mut open: BTreeMap<(AccountId, u32, Side), u64> = BTreeMap::new();
         for (id, o) in &self.orders {
-            let book = &self.markets[o.market as usize].book;
-            let resting = book
-                .order(*id)
-                .unwrap_or_else(|| panic!("open order {id} is not in its book"));
-            assert_eq!(
-                resting.leaves,
-                o.leaves(),
-                "order {id}: book and exchange disagree on leaves"
-            );
-            assert_eq!(resting.filled, o.filled, "order {id}: filled quantity");
+            let market = &self.markets[o.market as usize];
+            if market.call.iter().any(|e| e.id == *id) {
+                assert!(
+                    market.book.order(*id).is_none(),
+                    "order {id} both collected and resting"
+                );
+                assert_eq!(
+                    market.book.phase(),
+                    ecomatch_engine::book::Phase::Call,
+                    "order {id} collected outside a call"
+                );
+            } else {
+                let resting = market.book.order(*id).unwrap_or_else(|| {
+                    panic!("open order {id} is neither in its book nor collected")
+                });
+                assert_eq!(
+                    resting.leaves,
+                    o.leaves(),
+                    "order {id}: book and exchange disagree on leaves"
+                );
+                assert_eq!(resting.filled, o.filled, "order {id}: filled quantity");
+            }
             match o.side {
                 Side::Buy => {
                     *cash_held.entry(o.account).or_default() +=
@@ -44,7 +56,7 @@ impl Exchange {
             .iter()
             .map(|m| {
                 m.book.check_invariants();
-                m.book.len()
+                m.book.len() + m.call.len()
             })
             .sum();
         assert_eq!(

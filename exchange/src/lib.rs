@@ -26,6 +26,7 @@
 //! ```
 
 pub mod block;
+mod call;
 pub mod command;
 pub mod demo;
 pub mod hash;

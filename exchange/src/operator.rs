@@ -143,6 +143,10 @@ impl Exchange {
         out: &mut Vec<Output>,
     ) -> Result<(), Reject> {
         let m = self.market_of(instrument)?;
+        let was_call = self.markets[m as usize].book.phase() == Phase::Call;
+        if was_call && phase != Phase::Call {
+            self.uncross_market(m, cmd.seq.0, cmd.time, out);
+        }
         self.events.clear();
         let book = &mut self.markets[m as usize].book;
         if phase == Phase::Closed {
@@ -150,6 +154,9 @@ impl Exchange {
         }
         book.set_phase(phase, &mut self.events);
         self.process_events(m, cmd.time, out);
+        if phase == Phase::Call && !was_call {
+            self.publish_indicative(m, out);
+        }
         Ok(())
     }
 

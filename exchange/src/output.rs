@@ -77,6 +77,28 @@ pub struct OrderReport {
     pub reason: Option<&'static str>,
 }
 
+/// How an order took part in a trade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Liquidity {
+    /// It was resting.
+    Maker,
+    /// It was incoming.
+    Taker,
+    /// It was uncrossed in a call auction.
+    Auction,
+}
+
+impl Liquidity {
+    /// The protocol name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Maker => "maker",
+            Self::Taker => "taker",
+            Self::Auction => "auction",
+        }
+    }
+}
+
 /// A fill of one of the recipient's orders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FillReport {
@@ -98,8 +120,8 @@ pub struct FillReport {
     pub leaves: Qty,
     /// Filled or partially filled.
     pub status: OrderStatus,
-    /// True if the order was resting (maker).
-    pub maker: bool,
+    /// Whether the order was resting (maker), incoming (taker), or in a call auction.
+    pub liquidity: Liquidity,
     /// The fee charged.
     pub fee: Cash,
 }
@@ -250,6 +272,32 @@ pub enum Message {
         /// The trade.
         trade_id: TradeId,
         /// Price.
+        price: Price,
+        /// Quantity.
+        qty: Qty,
+        /// When.
+        time: Timestamp,
+    },
+    /// A public indicative price of a call auction, after every change of its orders.
+    Indicative {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The price the auction would uncross at now, if any.
+        price: Option<Price>,
+        /// The quantity that would execute.
+        volume: Qty,
+        /// The quantity left over at that price.
+        surplus: Qty,
+        /// The side of the surplus.
+        surplus_side: Option<Side>,
+    },
+    /// A public trade of a call auction's uncross (at the one auction price).
+    AuctionTrade {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The trade.
+        trade_id: TradeId,
+        /// The auction price.
         price: Price,
         /// Quantity.
         qty: Qty,

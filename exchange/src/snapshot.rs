@@ -82,6 +82,23 @@ impl Exchange {
                         .map_or("", ClientOrderId::as_str),
                 );
             }
+            w.u64(m.call.len() as u64);
+            for e in &m.call {
+                let meta = &self.orders[&e.id];
+                w.u64(e.id.0);
+                w.opt_u64(e.limit.map(Price::ticks));
+                w.u8(wire::tif(e.tif));
+                w.u32(meta.account.0);
+                w.u8(wire::side(meta.side));
+                for v in [meta.price.ticks(), meta.qty.lots(), meta.per_lot_hold] {
+                    w.u64(v);
+                }
+                w.short_str(
+                    meta.client_order_id
+                        .as_ref()
+                        .map_or("", ClientOrderId::as_str),
+                );
+            }
         }
         buf
     }
@@ -270,6 +287,37 @@ fn restore_market(ex: &mut Exchange, m: usize, r: &mut Reader<'_>) -> Result<(),
     }
     book.note_last_id(OrderId(ex.next_order));
     ex.markets[m].book = book;
+    ex.markets[m].call.clear();
+    for _ in 0..r.u64()? {
+        let id = OrderId(r.u64()?);
+        let limit = r.opt_u64()?.map(Price::from_ticks);
+        let tif = wire::tif_of(r.u8()?)?;
+        let account = AccountId(r.u32()?);
+        let side = wire::side_of(r.u8()?)?;
+        let (price, qty, per_lot_hold) = (
+            Price::from_ticks(r.u64()?),
+            Qty::from_lots(r.u64()?),
+            r.u64()?,
+        );
+        let client_order_id = r.client_order_id()?;
+        if phase != ecomatch_engine::book::Phase::Call {
+            return Err(DecodeError("orders collected outside a call phase"));
+        }
+        ex.markets[m]
+            .call
+            .push(crate::call::CallEntry { id, limit, tif });
+        let open = OpenOrder {
+            account,
+            market: m as u32,
+            side,
+            price,
+            qty,
+            filled: Qty::ZERO,
+            per_lot_hold,
+            client_order_id,
+        };
+        ex.orders.insert(id, open);
+    }
     Ok(())
 }
 

@@ -85,6 +85,8 @@ impl std::error::Error for GenesisError {}
 pub(crate) struct Market {
     pub(crate) listing: Listing,
     pub(crate) book: OrderBook,
+    /// Orders collected during a call phase, in arrival order (empty otherwise).
+    pub(crate) call: Vec<crate::call::CallEntry>,
 }
 
 /// An open order, with what backs it.
@@ -145,7 +147,11 @@ impl Exchange {
                 return Err(GenesisError::DuplicateInstrument(id));
             }
             let book = OrderBook::for_instrument(&listing.instrument);
-            markets.push(Market { listing, book });
+            markets.push(Market {
+                listing,
+                book,
+                call: Vec::new(),
+            });
         }
         let n_markets = markets.len();
         let mut ledger = Ledger::new();

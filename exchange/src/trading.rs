@@ -1,14 +1,16 @@
 //! Order entry, cancel and amend through the pre-trade gate, and the turning of book events
 //! into settlement, holds released, and reports.
 
-use ecomatch_engine::book::{BookError, CancelReason, Event, NewOrder, Side, Stp};
+use ecomatch_engine::book::{BookError, CancelReason, Event, NewOrder, Phase, Side, Stp};
 use ecomatch_engine::id::{AccountId, OrderId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::gate::{self, GateError, QuotaKind};
 use ecomatch_risk::ledger::{Settlement, fee};
 
 use crate::command::{Command, OrderRequest, Sequenced};
-use crate::output::{FillReport, Message, OrderReport, OrderStatus, Output, Recipient, Reject};
+use crate::output::{
+    FillReport, Liquidity, Message, OrderReport, OrderStatus, Output, Recipient, Reject,
+};
 use crate::state::{Exchange, OpenOrder};
 
 impl Exchange {
@@ -61,7 +63,9 @@ impl Exchange {
         let m = self.market_of(req.instrument)?;
         let market = &self.markets[m as usize];
         let inst = &market.listing.instrument;
-        if !inst.spec().modes.continuous {
+        let in_call = market.book.phase() == Phase::Call;
+        let modes = inst.spec().modes;
+        if (in_call && !modes.call_auction) || (!in_call && !modes.continuous) {
             return Err(Reject::ModeNotAllowed);
         }
         let account = self.ledger.account(actor)?;
@@ -72,7 +76,14 @@ impl Exchange {
             .unwrap_or(if req.side == Side::Buy { hi } else { lo });
         gate::check_size(inst, req.qty, price.checked_mul(req.qty))?;
         self.check_quotas(actor, m, req.side, req.qty.lots())?;
+        if in_call {
+            self.validate_call(m, req)?;
+        }
         let per_lot_hold = self.reserve(actor, m, req.side, price, req.qty)?;
+        if in_call {
+            self.enter_call(m, actor, req, (price, per_lot_hold), out);
+            return Ok(());
+        }
         let id = OrderId(self.next_order + 1);
         let order = NewOrder {
             id,
@@ -202,7 +213,7 @@ impl Exchange {
         r.expect("a hold is released exactly as it was taken");
     }
 
-    fn add_open(&mut self, actor: AccountId, m: u32, side: Side, delta: i128) {
+    pub(crate) fn add_open(&mut self, actor: AccountId, m: u32, side: Side, delta: i128) {
         let u = self.usage.entry((actor, m)).or_default();
         let open = match side {
             Side::Buy => &mut u.open_buy,
@@ -242,11 +253,17 @@ impl Exchange {
         time: Timestamp,
         out: &mut Vec<Output>,
     ) -> Result<(), Reject> {
+        if self.cancel_call(m, id, reason.as_str(), out) {
+            return Ok(());
+        }
         self.events.clear();
         self.markets[m as usize]
             .book
             .cancel(id, reason, &mut self.events)?;
         self.process_events(m, time, out);
+        if self.markets[m as usize].book.phase() == Phase::Call {
+            self.publish_indicative(m, out);
+        }
         Ok(())
     }
 
@@ -451,7 +468,7 @@ impl Exchange {
     }
 
     /// An order loses `qty` open lots without a trade: the hold for them is released.
-    fn close_part(
+    pub(crate) fn close_part(
         &mut self,
         m: u32,
         id: OrderId,
@@ -567,7 +584,11 @@ impl Exchange {
                     qty,
                     leaves,
                     status,
-                    maker: is_maker,
+                    liquidity: if is_maker {
+                        Liquidity::Maker
+                    } else {
+                        Liquidity::Taker
+                    },
                     fee: fee_each,
                 }),
             });
@@ -586,7 +607,7 @@ impl Exchange {
     }
 }
 
-fn report(
+pub(crate) fn report(
     o: &OpenOrder,
     id: OrderId,
     instrument: ecomatch_engine::id::InstrumentId,

@@ -432,7 +432,7 @@ pub fn stp_of(v: u8) -> Result<Stp, DecodeError> {
 }
 /// The phase of a tag.
 pub fn phase_of(v: u8) -> Result<Phase, DecodeError> {
-    [Phase::Closed, Phase::Continuous, Phase::Halted]
+    [Phase::Closed, Phase::Continuous, Phase::Halted, Phase::Call]
         .into_iter()
         .find(|p| *p as u8 == v)
         .ok_or(DecodeError("bad phase"))

@@ -108,6 +108,18 @@ pub fn replay(dir: &Path, opts: &Options) -> Result<Report, StartError> {
                         aggressor.as_str(),
                     ));
                 }
+                Message::AuctionTrade {
+                    instrument,
+                    trade_id,
+                    price,
+                    qty,
+                    time,
+                } => {
+                    let t = (price, qty, time);
+                    trades.push(row(
+                        names, &mut sides, cmd.seq.0, instrument, trade_id, t, "auction",
+                    ));
+                }
                 Message::BlockTrade {
                     instrument,
                     trade_id,

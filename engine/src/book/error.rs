@@ -22,6 +22,8 @@ pub enum BookError {
     MarketClosed,
     /// The book is halted.
     MarketHalted,
+    /// The market is in a call auction: orders collect, amendments wait for continuous trading.
+    MarketInCall,
     /// Zero quantity.
     InvalidQuantity,
     /// Zero price.
@@ -60,6 +62,7 @@ impl BookError {
         match self {
             Self::MarketClosed => "MARKET_CLOSED",
             Self::MarketHalted => "MARKET_HALTED",
+            Self::MarketInCall => "MARKET_IN_CALL",
             Self::InvalidQuantity => "INVALID_QUANTITY",
             Self::InvalidPrice => "INVALID_PRICE",
             Self::PriceOutsideBand { .. } => "PRICE_OUTSIDE_BAND",
@@ -79,6 +82,9 @@ impl fmt::Display for BookError {
         match self {
             Self::MarketClosed => f.write_str("the market is closed"),
             Self::MarketHalted => f.write_str("the market is halted"),
+            Self::MarketInCall => f.write_str(
+                "the market is in a call auction: cancel and enter again instead of amending",
+            ),
             Self::InvalidQuantity => f.write_str("quantity must be positive"),
             Self::InvalidPrice => f.write_str("price must be positive"),
             Self::PriceOutsideBand { price, lo, hi } => write!(

@@ -135,6 +135,7 @@ impl OrderBook {
             Phase::Continuous => Ok(()),
             Phase::Closed => Err(BookError::MarketClosed),
             Phase::Halted => Err(BookError::MarketHalted),
+            Phase::Call => Err(BookError::MarketInCall),
         }
     }
 

@@ -170,6 +170,9 @@ pub enum Phase {
     Continuous,
     /// Halted by the operator: no entry or amendment; cancels allowed.
     Halted,
+    /// A call auction collects orders outside the book (the exchange holds them); the book
+    /// matches nothing and refuses entry and amendment; cancels allowed.
+    Call,
 }
 
 impl Phase {
@@ -179,6 +182,7 @@ impl Phase {
             Self::Closed => "closed",
             Self::Continuous => "continuous",
             Self::Halted => "halted",
+            Self::Call => "call",
         }
     }
 }

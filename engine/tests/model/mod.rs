@@ -127,6 +127,7 @@ impl Model {
             Phase::Continuous => Ok(()),
             Phase::Closed => Err(BookError::MarketClosed),
             Phase::Halted => Err(BookError::MarketHalted),
+            Phase::Call => Err(BookError::MarketInCall),
         }
     }
 

@@ -143,7 +143,7 @@ pub(crate) fn check_outputs(
             let (mut filled, mut as_taker) = (0, 0);
             for f in fills {
                 filled += f.qty.lots();
-                as_taker += u32::from(!f.maker);
+                as_taker += u32::from(f.liquidity != ecomatch_exchange::output::Liquidity::Maker);
             }
             if matches!(req.tif, Tif::Ioc | Tif::Fok) {
                 prop_assert!(ex.order_owner(id).is_none(), "an IOC or FOK order rests");

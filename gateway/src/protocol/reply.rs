@@ -114,6 +114,14 @@ fn body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
             v
         }
         Message::Status(s) => json!({"type": "account_status", "status": status_str(s)}),
+        Message::Block(b) => block_body(ex, &b),
+        _ => public_body(ex, msg, seq),
+    }
+}
+
+/// A public market-data message, with its per-instrument sequence number.
+fn public_body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
+    match *msg {
         Message::Trade {
             instrument,
             trade_id,
@@ -143,7 +151,35 @@ fn body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
             json!({"type": "book_update", "instrument": instrument.as_str(), "seq": seq,
                 "side": side.as_str(), "price": u.px(price), "qty": u.q(qty)})
         }
-        Message::Block(b) => block_body(ex, &b),
+        Message::Indicative {
+            instrument,
+            price,
+            volume,
+            surplus,
+            surplus_side,
+        } => {
+            let u = Units {
+                ex,
+                inst: instrument,
+            };
+            json!({"type": "auction", "instrument": instrument.as_str(), "seq": seq,
+                "indicative_price": price.map(|p| u.px(p)), "volume": u.q(volume), "surplus": u.q(surplus),
+                "surplus_side": surplus_side.map(Side::as_str)})
+        }
+        Message::AuctionTrade {
+            instrument,
+            trade_id,
+            price,
+            qty,
+            time,
+        } => {
+            let u = Units {
+                ex,
+                inst: instrument,
+            };
+            json!({"type": "auction_trade", "instrument": instrument.as_str(), "seq": seq,
+                "trade_id": trade_id.to_string(), "price": u.px(price), "qty": u.q(qty), "time": rfc3339(time)})
+        }
         Message::BlockTrade {
             instrument,
             trade_id,
@@ -175,6 +211,7 @@ fn body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
             json!({"type": "reference_price", "instrument": instrument.as_str(), "seq": seq,
                 "price": u.px(price), "band": [u.px(band_lo), u.px(band_hi)]})
         }
+        _ => unreachable!("private messages are encoded by body()"),
     }
 }
 
@@ -213,7 +250,7 @@ fn fill_body(ex: &Exchange, f: &ecomatch_exchange::output::FillReport) -> Value 
     o.extend(json_fields(json!({
                 "instrument": f.instrument.as_str(), "trade_id": f.trade_id.to_string(), "side": f.side.as_str(),
                 "price": u.px(f.price), "qty": u.q(f.qty), "leaves_qty": u.q(f.leaves), "status": f.status.as_str(),
-                "liquidity": if f.maker { "maker" } else { "taker" }, "fee": f.fee.to_string(),
+                "liquidity": f.liquidity.as_str(), "fee": f.fee.to_string(),
             })));
     v
 }

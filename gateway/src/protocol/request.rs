@@ -245,6 +245,7 @@ enum PhaseW {
     Closed,
     Continuous,
     Halted,
+    Call,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -409,6 +410,7 @@ pub fn to_command(
                 PhaseW::Closed => Phase::Closed,
                 PhaseW::Continuous => Phase::Continuous,
                 PhaseW::Halted => Phase::Halted,
+                PhaseW::Call => Phase::Call,
             };
             Command::SetPhase {
                 instrument: instrument(ex, &r.instrument)?,

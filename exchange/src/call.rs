@@ -1,0 +1,425 @@
+//! Periodic call auctions in the exchange: while a market is in its call phase, new orders
+//! pass the same pre-trade checks and holds as in continuous trading but collect here instead
+//! of matching; the indicative price is published after every change; when the call ends the
+//! market uncrosses at one price ([`ecomatch_engine::auction`]), fills settle delivery versus
+//! payment, and what is left of limit orders goes into the book (IOC and market remainders
+//! expire). Resting book orders take part in the uncross like the collected ones, in order-id
+//! (arrival) order. GEP indicators allocate pro-rata, seeded by the uncross command's sequence
+//! number (which is in the log), every other family by time.
+
+use ecomatch_engine::auction::{self, Allocation, CallOrder};
+use ecomatch_engine::book::{BookError, OrderBook, OrderView, Phase, Side, Stp, Tif};
+use ecomatch_engine::id::{AccountId, OrderId, Timestamp, TradeId};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_risk::gate;
+use ecomatch_risk::ledger::{Settlement, fee};
+
+use crate::command::OrderRequest;
+use crate::output::{FillReport, Liquidity, Message, OrderStatus, Output, Recipient, Reject};
+use crate::state::{Exchange, OpenOrder};
+
+/// An order collected during a call phase (its holds and details are in the open orders).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CallEntry {
+    pub(crate) id: OrderId,
+    /// The limit; `None` for a market order.
+    pub(crate) limit: Option<Price>,
+    pub(crate) tif: Tif,
+}
+
+impl Exchange {
+    /// The checks the book makes on entry, made here for orders that will not reach it yet.
+    pub(crate) fn validate_call(&self, m: u32, req: &OrderRequest) -> Result<(), Reject> {
+        if req.qty.is_zero() {
+            return Err(BookError::InvalidQuantity.into());
+        }
+        if req.post_only {
+            return Err(
+                BookError::InvalidOrder("post-only has no meaning in a call auction").into(),
+            );
+        }
+        if req.tif == Tif::Fok {
+            return Err(BookError::InvalidOrder("FOK is not accepted in a call auction").into());
+        }
+        if let Some(price) = req.price {
+            let (lo, hi) = self.markets[m as usize].book.band();
+            if price.ticks() == 0 {
+                return Err(BookError::InvalidPrice.into());
+            }
+            if price < lo || price > hi {
+                return Err(BookError::PriceOutsideBand { price, lo, hi }.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Collects an order that passed the gate and whose cash or lots are already reserved.
+    pub(crate) fn enter_call(
+        &mut self,
+        m: u32,
+        actor: AccountId,
+        req: &OrderRequest,
+        hold: (Price, u64),
+        out: &mut Vec<Output>,
+    ) {
+        self.next_order += 1;
+        let id = OrderId(self.next_order);
+        let (price, per_lot_hold) = hold;
+        let o = OpenOrder {
+            account: actor,
+            market: m,
+            side: req.side,
+            price,
+            qty: req.qty,
+            filled: Qty::ZERO,
+            per_lot_hold,
+            client_order_id: req.client_order_id,
+        };
+        self.orders.insert(id, o);
+        self.add_open(actor, m, req.side, i128::from(req.qty.lots()));
+        self.markets[m as usize].call.push(CallEntry {
+            id,
+            limit: req.price,
+            tif: req.tif,
+        });
+        self.markets[m as usize].book.note_last_id(id);
+        let instrument = self.markets[m as usize].listing.instrument.spec().id;
+        out.push(crate::trading::report(
+            &o,
+            id,
+            instrument,
+            OrderStatus::New,
+            None,
+            true,
+        ));
+        self.publish_indicative(m, out);
+    }
+
+    /// Cancels a collected order; false if `id` is not one.
+    pub(crate) fn cancel_call(
+        &mut self,
+        m: u32,
+        id: OrderId,
+        reason: &'static str,
+        out: &mut Vec<Output>,
+    ) -> bool {
+        let call = &mut self.markets[m as usize].call;
+        let Some(pos) = call.iter().position(|e| e.id == id) else {
+            return false;
+        };
+        call.remove(pos);
+        let leaves = self.orders[&id].leaves();
+        self.close_part(m, id, leaves, OrderStatus::Canceled, reason, out);
+        self.publish_indicative(m, out);
+        true
+    }
+
+    /// Everything that takes part in the market's auction, in arrival (order-id) order.
+    fn participants(&self, m: u32) -> Vec<(CallOrder, Tif)> {
+        let market = &self.markets[m as usize];
+        let mut v: Vec<(CallOrder, Tif)> = market
+            .book
+            .orders()
+            .map(|o| {
+                (
+                    CallOrder {
+                        id: o.id,
+                        account: o.account,
+                        side: o.side,
+                        price: Some(o.price),
+                        qty: o.leaves,
+                    },
+                    o.tif,
+                )
+            })
+            .collect();
+        for e in &market.call {
+            let o = &self.orders[&e.id];
+            v.push((
+                CallOrder {
+                    id: e.id,
+                    account: o.account,
+                    side: o.side,
+                    price: e.limit,
+                    qty: o.leaves(),
+                },
+                e.tif,
+            ));
+        }
+        v.sort_unstable_by_key(|(c, _)| c.id);
+        v
+    }
+
+    /// Publishes the indicative price, volume and surplus of a market in its call phase.
+    pub(crate) fn publish_indicative(&mut self, m: u32, out: &mut Vec<Output>) {
+        let orders: Vec<CallOrder> = self.participants(m).into_iter().map(|(c, _)| c).collect();
+        let reference = self.markets[m as usize]
+            .listing
+            .instrument
+            .spec()
+            .reference_price;
+        let ind = auction::indicative(&orders, reference);
+        let instrument = self.markets[m as usize].listing.instrument.spec().id;
+        let msg = Message::Indicative {
+            instrument,
+            price: ind.price,
+            volume: ind.volume,
+            surplus: ind.surplus,
+            surplus_side: ind.surplus_side,
+        };
+        out.push(self.public(m, msg));
+    }
+
+    /// Ends the call: uncross, settle, and put what is left into a fresh book (still in the
+    /// call phase; the caller sets the next phase).
+    pub(crate) fn uncross_market(
+        &mut self,
+        m: u32,
+        seq: u64,
+        time: Timestamp,
+        out: &mut Vec<Output>,
+    ) {
+        let parts = self.participants(m);
+        let orders: Vec<CallOrder> = parts.iter().map(|(c, _)| *c).collect();
+        let listing = &self.markets[m as usize].listing;
+        let allocation = if gate::is_gep(&listing.instrument) {
+            Allocation::ProRata { seed: seq }
+        } else {
+            Allocation::Time
+        };
+        let result = auction::uncross(
+            &orders,
+            listing.instrument.spec().reference_price,
+            allocation,
+        );
+        let old_levels = levels(&self.markets[m as usize].book);
+        let mut book = OrderBook::for_instrument(&self.markets[m as usize].listing.instrument);
+        let old = &self.markets[m as usize].book;
+        book.set_band(old.band().0, old.band().1);
+        book.set_phase(Phase::Call, &mut Vec::new());
+        book.note_last_id(OrderId(self.next_order));
+        self.markets[m as usize].book = book;
+        self.markets[m as usize].call.clear();
+        if let Some(price) = result.price() {
+            self.settle_uncross(m, price, &result.fills, time, out);
+        }
+        for (c, tif) in parts {
+            let Some(o) = self.orders.get(&c.id).copied() else {
+                continue;
+            };
+            self.rest_or_expire(m, c.id, &o, c.price, tif, out);
+        }
+        let new_levels = levels(&self.markets[m as usize].book);
+        self.publish_level_changes(m, &old_levels, &new_levels, out);
+    }
+
+    /// Pairs the buy and sell fills in order and settles each pair at the auction price.
+    fn settle_uncross(
+        &mut self,
+        m: u32,
+        price: Price,
+        fills: &[auction::AuctionFill],
+        time: Timestamp,
+        out: &mut Vec<Output>,
+    ) {
+        let side = |s| {
+            fills
+                .iter()
+                .filter(move |f: &&auction::AuctionFill| f.side == s)
+                .map(|f| (f.order, f.qty.lots()))
+        };
+        let mut buys: Vec<(OrderId, u64)> = side(Side::Buy).collect();
+        let mut sells: Vec<(OrderId, u64)> = side(Side::Sell).collect();
+        let (mut i, mut j) = (0, 0);
+        while i < buys.len() && j < sells.len() {
+            let q = buys[i].1.min(sells[j].1);
+            self.settle_pair(
+                m,
+                buys[i].0,
+                sells[j].0,
+                price,
+                Qty::from_lots(q),
+                time,
+                out,
+            );
+            buys[i].1 -= q;
+            sells[j].1 -= q;
+            if buys[i].1 == 0 {
+                i += 1;
+            }
+            if sells[j].1 == 0 {
+                j += 1;
+            }
+        }
+        debug_assert!(
+            i == buys.len() && j == sells.len(),
+            "buy and sell volumes are equal"
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn settle_pair(
+        &mut self,
+        m: u32,
+        buy: OrderId,
+        sell: OrderId,
+        price: Price,
+        qty: Qty,
+        time: Timestamp,
+        out: &mut Vec<Output>,
+    ) {
+        let listing = &self.markets[m as usize].listing;
+        let instrument = listing.instrument.spec().id;
+        let amount = price
+            .checked_mul(qty)
+            .and_then(|n| n.to_cash(listing.instrument.cash_per_tick_lot()))
+            .expect("held, so it fits");
+        let fee_each = fee(amount, listing.fee_bps).expect("fee fits");
+        let (buyer, seller) = (self.orders[&buy], self.orders[&sell]);
+        let settlement = Settlement {
+            instrument,
+            buyer: buyer.account,
+            seller: seller.account,
+            fee_account: self.fee_account,
+            qty,
+            amount,
+            buyer_fee: fee_each,
+            seller_fee: fee_each,
+            buyer_hold: Cash::from_fen(buyer.per_lot_hold * qty.lots()),
+        };
+        self.ledger
+            .settle(&settlement)
+            .expect("holds back every fill");
+        self.next_trade += 1;
+        let trade_id = TradeId(self.next_trade);
+        for id in [buy, sell] {
+            let o = self.orders.get_mut(&id).expect("a trading order is open");
+            o.filled = o.filled.checked_add(qty).expect("fill within the order");
+            let o = *o;
+            let u = self.usage.entry((o.account, m)).or_default();
+            let (open, done) = if o.side == Side::Buy {
+                (&mut u.open_buy, &mut u.bought)
+            } else {
+                (&mut u.open_sell, &mut u.sold)
+            };
+            *open -= qty.lots();
+            *done += qty.lots();
+            let leaves = o.leaves();
+            if leaves.is_zero() {
+                self.orders.remove(&id);
+            }
+            let status = if leaves.is_zero() {
+                OrderStatus::Filled
+            } else {
+                OrderStatus::PartiallyFilled
+            };
+            let fill = FillReport {
+                order_id: id,
+                client_order_id: o.client_order_id,
+                instrument,
+                trade_id,
+                side: o.side,
+                price,
+                qty,
+                leaves,
+                status,
+                liquidity: Liquidity::Auction,
+                fee: fee_each,
+            };
+            out.push(Output {
+                to: Recipient::Account(o.account),
+                reply: false,
+                seq: 0,
+                msg: Message::Fill(fill),
+            });
+        }
+        out.push(self.public(
+            m,
+            Message::AuctionTrade {
+                instrument,
+                trade_id,
+                price,
+                qty,
+                time,
+            },
+        ));
+    }
+
+    /// What is left of an order after the uncross: into the book, or expired.
+    fn rest_or_expire(
+        &mut self,
+        m: u32,
+        id: OrderId,
+        o: &OpenOrder,
+        limit: Option<Price>,
+        tif: Tif,
+        out: &mut Vec<Output>,
+    ) {
+        let leaves = o.leaves();
+        let rests = limit.is_some() && tif.rests();
+        if rests {
+            let view = OrderView {
+                id,
+                account: o.account,
+                side: o.side,
+                price: o.price,
+                leaves,
+                filled: o.filled,
+                tif,
+                stp: Stp::CancelNewest,
+                post_only: false,
+            };
+            if self.markets[m as usize].book.restore(&view).is_ok() {
+                return;
+            }
+        }
+        self.close_part(
+            m,
+            id,
+            leaves,
+            OrderStatus::Expired,
+            if rests {
+                "book_full"
+            } else {
+                "auction_remainder"
+            },
+            out,
+        );
+    }
+
+    /// Public level updates for every level the uncross changed.
+    fn publish_level_changes(
+        &mut self,
+        m: u32,
+        old: &[(Side, Price, Qty)],
+        new: &[(Side, Price, Qty)],
+        out: &mut Vec<Output>,
+    ) {
+        let instrument = self.markets[m as usize].listing.instrument.spec().id;
+        let mut changes: Vec<(Side, Price, Qty)> = old
+            .iter()
+            .filter(|(s, p, _)| !new.iter().any(|(s2, p2, _)| s == s2 && p == p2))
+            .map(|&(s, p, _)| (s, p, Qty::ZERO))
+            .collect();
+        changes.extend(new.iter().filter(|n| !old.contains(n)).copied());
+        changes.sort_unstable_by_key(|&(s, p, _)| (s, p));
+        for (side, price, qty) in changes {
+            out.push(self.public(
+                m,
+                Message::Level {
+                    instrument,
+                    side,
+                    price,
+                    qty,
+                },
+            ));
+        }
+    }
+}
+
+fn levels(book: &OrderBook) -> Vec<(Side, Price, Qty)> {
+    [Side::Buy, Side::Sell]
+        .into_iter()
+        .flat_map(|s| book.levels(s).map(move |l| (s, l.price, l.qty)))
+        .collect()
+}

@@ -1,0 +1,237 @@
+//! Call auctions in the exchange: orders collect with their holds, the indicative price follows
+//! every change, the uncross settles at one price, the rest rests or expires, and all of it
+//! survives a snapshot in the middle of the call.
+
+use ecomatch_engine::book::{Phase, Side, Tif};
+use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
+use ecomatch_engine::quantity::{Price, Qty};
+use ecomatch_exchange::{Command, Exchange, Message, OrderRequest, Output, Sequenced, demo};
+
+const FCS: &str = "LS-FCS-2024";
+
+fn inst() -> InstrumentId {
+    InstrumentId::new(FCS).unwrap()
+}
+
+fn order(side: Side, price: Option<u64>, qty: u64, tif: Tif) -> Command {
+    Command::NewOrder(OrderRequest {
+        instrument: inst(),
+        side,
+        price: price.map(Price::from_ticks),
+        qty: Qty::from_lots(qty),
+        tif,
+        post_only: false,
+        stp: None,
+        client_order_id: None,
+    })
+}
+
+struct Run {
+    ex: Exchange,
+    seq: u64,
+}
+
+impl Run {
+    fn id(&self, n: &str) -> AccountId {
+        self.ex.ledger().find(n).unwrap()
+    }
+
+    fn go(&mut self, who: &str, command: Command) -> Vec<Output> {
+        self.seq += 1;
+        let cmd = Sequenced {
+            seq: Seq(self.seq),
+            time: Timestamp(self.seq),
+            actor: self.id(who),
+            command,
+        };
+        let mut out = Vec::new();
+        self.ex.apply(&cmd, &mut out);
+        self.ex.check_invariants();
+        out
+    }
+
+    fn code(&mut self, who: &str, command: Command) -> Option<&'static str> {
+        let before = self.ex.state_hash();
+        let out = self.go(who, command);
+        match out.as_slice() {
+            [
+                Output {
+                    msg: Message::Reject(r),
+                    ..
+                },
+            ] => {
+                assert_eq!(self.ex.state_hash(), before);
+                Some(r.code())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A call on the carbon sink: buys 300 @ 50.02 and 400 @ 50.01, sells 200 @ 49.99, 500 @ 50.00
+/// and 300 @ 50.02. 700 execute at 50.00 and at 50.01, both without surplus, so the reference
+/// (50.00) decides: 50.00. The sell at 50.02 rests afterwards.
+fn call_market() -> Run {
+    let mut r = Run {
+        ex: demo::exchange(),
+        seq: 0,
+    };
+    let reserve = r.id("lishui-reserve");
+    r.go(
+        "operator",
+        Command::Issue {
+            account: reserve,
+            instrument: inst(),
+            qty: Qty::from_lots(1_000),
+        },
+    );
+    r.go(
+        "operator",
+        Command::SetPhase {
+            instrument: inst(),
+            phase: Phase::Call,
+        },
+    );
+    r.go("zj-cement", order(Side::Buy, Some(5_002), 300, Tif::Gtc));
+    r.go("ls-paper", order(Side::Buy, Some(5_001), 400, Tif::Day));
+    r.go("lishui-coop", order(Side::Sell, Some(4_999), 200, Tif::Gtc));
+    r.go("lishui-coop", order(Side::Sell, Some(5_000), 500, Tif::Gtc));
+    r.go(
+        "lishui-reserve",
+        order(Side::Sell, Some(5_002), 300, Tif::Gtc),
+    );
+    r
+}
+
+#[test]
+fn a_call_collects_then_uncrosses_at_one_price() {
+    let mut r = call_market();
+    assert_eq!(
+        r.ex.book(inst()).unwrap().len(),
+        0,
+        "nothing rests or matches during the call"
+    );
+    let held = r.ex.ledger().cash(r.id("zj-cement")).unwrap().held;
+    assert!(held > 0, "the buy's cash is held while it waits");
+    let out = r.go(
+        "operator",
+        Command::SetPhase {
+            instrument: inst(),
+            phase: Phase::Continuous,
+        },
+    );
+    let trades: Vec<(u64, u64)> = out
+        .iter()
+        .filter_map(|o| match o.msg {
+            Message::AuctionTrade { price, qty, .. } => Some((price.ticks(), qty.lots())),
+            _ => None,
+        })
+        .collect();
+    assert!(trades.iter().all(|t| t.0 == 5_000), "one price: {trades:?}");
+    assert_eq!(trades.iter().map(|t| t.1).sum::<u64>(), 700);
+    let book = r.ex.book(inst()).unwrap();
+    assert_eq!(
+        book.best(Side::Sell)
+            .map(|l| (l.price.ticks(), l.qty.lots())),
+        Some((5_002, 300))
+    );
+    assert!(book.best(Side::Buy).is_none());
+    // The cement plant paid 300 × 50.00 (+ fee) and nothing stays held.
+    assert_eq!(r.ex.ledger().cash(r.id("zj-cement")).unwrap().held, 0);
+    assert_eq!(
+        r.ex.ledger()
+            .holding(r.id("zj-cement"), inst())
+            .unwrap()
+            .available,
+        300
+    );
+}
+
+#[test]
+fn call_refusals_cancels_and_snapshots() {
+    let mut r = call_market();
+    let amend = Command::AmendOrder {
+        order_id: OrderId(1),
+        price: None,
+        qty: Some(Qty::from_lots(10)),
+    };
+    assert_eq!(r.code("zj-cement", amend), Some("MARKET_IN_CALL"));
+    assert_eq!(
+        r.code("zj-cement", order(Side::Buy, Some(5_000), 1, Tif::Fok)),
+        Some("INVALID_ORDER")
+    );
+    assert_eq!(
+        r.code("zj-cement", order(Side::Buy, Some(5_600), 1, Tif::Gtc)),
+        Some("PRICE_OUTSIDE_BAND")
+    );
+    assert_eq!(
+        r.code("zj-cement", order(Side::Buy, Some(5_000), 0, Tif::Gtc)),
+        Some("INVALID_QUANTITY")
+    );
+    // Cancelling a collected order releases its hold and republishes the indicative price.
+    let out = r.go(
+        "ls-paper",
+        Command::CancelOrder {
+            order_id: OrderId(2),
+        },
+    );
+    assert!(
+        out.iter()
+            .any(|o| matches!(o.msg, Message::Indicative { .. }))
+    );
+    assert_eq!(r.ex.ledger().cash(r.id("ls-paper")).unwrap().held, 0);
+    // A snapshot in the middle of the call restores to the same state and the same uncross.
+    let mut back = Exchange::restore(demo::exchange(), &r.ex.snapshot()).unwrap();
+    assert_eq!(back.state_hash(), r.ex.state_hash());
+    let end = Sequenced {
+        seq: Seq(r.seq + 1),
+        time: Timestamp(99),
+        actor: r.id("operator"),
+        command: Command::SetPhase {
+            instrument: inst(),
+            phase: Phase::Continuous,
+        },
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    r.ex.apply(&end, &mut a);
+    back.apply(&end, &mut b);
+    assert_eq!(a, b);
+    assert_eq!(r.ex.state_hash(), back.state_hash());
+    r.ex.check_invariants();
+}
+
+#[test]
+fn market_and_ioc_remainders_expire_after_the_uncross() {
+    let mut r = Run {
+        ex: demo::exchange(),
+        seq: 0,
+    };
+    r.go(
+        "operator",
+        Command::SetPhase {
+            instrument: inst(),
+            phase: Phase::Call,
+        },
+    );
+    r.go("zj-cement", order(Side::Buy, None, 100, Tif::Ioc));
+    r.go("ls-paper", order(Side::Buy, Some(5_000), 50, Tif::Ioc));
+    r.go("lishui-coop", order(Side::Sell, Some(5_000), 60, Tif::Gtc));
+    let out = r.go(
+        "operator",
+        Command::SetPhase {
+            instrument: inst(),
+            phase: Phase::Continuous,
+        },
+    );
+    let expired: Vec<u64> = out
+        .iter()
+        .filter_map(|o| match o.msg {
+            Message::Order(rep) if rep.status.as_str() == "expired" => Some(rep.order_id.0),
+            _ => None,
+        })
+        .collect();
+    // 60 trade at 50.00, market order first: it keeps 40 (expired), the IOC all 50 (expired).
+    assert_eq!(expired, vec![1, 2]);
+    assert_eq!(r.ex.book(inst()).unwrap().len(), 0);
+    assert_eq!(r.ex.ledger().cash(r.id("zj-cement")).unwrap().held, 0);
+}
