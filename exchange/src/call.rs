@@ -9,13 +9,12 @@
 
 use ecomatch_engine::auction::{self, Allocation, CallOrder};
 use ecomatch_engine::book::{BookError, OrderBook, OrderView, Phase, Side, Stp, Tif};
-use ecomatch_engine::id::{AccountId, OrderId, Timestamp, TradeId};
-use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_engine::id::{AccountId, OrderId, Timestamp};
+use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_risk::gate;
-use ecomatch_risk::ledger::{Settlement, fee};
 
 use crate::command::OrderRequest;
-use crate::output::{FillReport, Liquidity, Message, OrderStatus, Output, Recipient, Reject};
+use crate::output::{Liquidity, Message, OrderStatus, Output, Reject};
 use crate::state::{Exchange, OpenOrder};
 
 /// An order collected during a call phase (its holds and details are in the open orders).
@@ -268,71 +267,9 @@ impl Exchange {
         time: Timestamp,
         out: &mut Vec<Output>,
     ) {
-        let listing = &self.markets[m as usize].listing;
-        let instrument = listing.instrument.spec().id;
-        let amount = price
-            .checked_mul(qty)
-            .and_then(|n| n.to_cash(listing.instrument.cash_per_tick_lot()))
-            .expect("held, so it fits");
-        let fee_each = fee(amount, listing.fee_bps).expect("fee fits");
-        let (buyer, seller) = (self.orders[&buy], self.orders[&sell]);
-        let settlement = Settlement {
-            instrument,
-            buyer: buyer.account,
-            seller: seller.account,
-            fee_account: self.fee_account,
-            qty,
-            amount,
-            buyer_fee: fee_each,
-            seller_fee: fee_each,
-            buyer_hold: Cash::from_fen(buyer.per_lot_hold * qty.lots()),
-        };
-        self.ledger
-            .settle(&settlement)
-            .expect("holds back every fill");
-        self.next_trade += 1;
-        let trade_id = TradeId(self.next_trade);
-        for id in [buy, sell] {
-            let o = self.orders.get_mut(&id).expect("a trading order is open");
-            o.filled = o.filled.checked_add(qty).expect("fill within the order");
-            let o = *o;
-            let u = self.usage.entry((o.account, m)).or_default();
-            let (open, done) = if o.side == Side::Buy {
-                (&mut u.open_buy, &mut u.bought)
-            } else {
-                (&mut u.open_sell, &mut u.sold)
-            };
-            *open -= qty.lots();
-            *done += qty.lots();
-            let leaves = o.leaves();
-            if leaves.is_zero() {
-                self.orders.remove(&id);
-            }
-            let status = if leaves.is_zero() {
-                OrderStatus::Filled
-            } else {
-                OrderStatus::PartiallyFilled
-            };
-            let fill = FillReport {
-                order_id: id,
-                client_order_id: o.client_order_id,
-                instrument,
-                trade_id,
-                side: o.side,
-                price,
-                qty,
-                leaves,
-                status,
-                liquidity: Liquidity::Auction,
-                fee: fee_each,
-            };
-            out.push(Output {
-                to: Recipient::Account(o.account),
-                reply: false,
-                seq: 0,
-                msg: Message::Fill(fill),
-            });
-        }
+        let reports = [(buy, Liquidity::Auction), (sell, Liquidity::Auction)];
+        let trade_id = self.settle_fill(m, (buy, sell), price, qty, reports, out);
+        let instrument = self.markets[m as usize].listing.instrument.spec().id;
         out.push(self.public(
             m,
             Message::AuctionTrade {

@@ -517,6 +517,38 @@ impl Exchange {
         time: Timestamp,
         out: &mut Vec<Output>,
     ) {
+        let (buy, sell) = if aggressor == Side::Buy {
+            (taker, maker)
+        } else {
+            (maker, taker)
+        };
+        let reports = [(maker, Liquidity::Maker), (taker, Liquidity::Taker)];
+        let trade_id = self.settle_fill(m, (buy, sell), price, qty, reports, out);
+        let instrument = self.markets[m as usize].listing.instrument.spec().id;
+        let msg = Message::Trade {
+            instrument,
+            trade_id,
+            price,
+            qty,
+            aggressor,
+            time,
+        };
+        out.push(self.public(m, msg));
+    }
+
+    /// Settles `qty` at `price` between an open buy and an open sell order of market `m`:
+    /// delivery versus payment in the ledger (the buy's hold for those lots released, the price
+    /// and both fees paid), both orders' fills and quota usage, and a fill report to each owner
+    /// in the order `reports` gives. Returns the new trade's id.
+    pub(crate) fn settle_fill(
+        &mut self,
+        m: u32,
+        (buy, sell): (OrderId, OrderId),
+        price: Price,
+        qty: Qty,
+        reports: [(OrderId, Liquidity); 2],
+        out: &mut Vec<Output>,
+    ) -> TradeId {
         let listing = &self.markets[m as usize].listing;
         let instrument = listing.instrument.spec().id;
         let amount = price
@@ -524,43 +556,34 @@ impl Exchange {
             .and_then(|n| n.to_cash(listing.instrument.cash_per_tick_lot()))
             .expect("trade value fits: it was held");
         let fee_each = fee(amount, listing.fee_bps).expect("fee fits");
-        let (buy_id, sell_id) = if aggressor == Side::Buy {
-            (taker, maker)
-        } else {
-            (maker, taker)
-        };
-        let (buy, sell) = (self.orders[&buy_id], self.orders[&sell_id]);
+        let (buyer, seller) = (self.orders[&buy], self.orders[&sell]);
         let settlement = Settlement {
             instrument,
-            buyer: buy.account,
-            seller: sell.account,
+            buyer: buyer.account,
+            seller: seller.account,
             fee_account: self.fee_account,
             qty,
             amount,
             buyer_fee: fee_each,
             seller_fee: fee_each,
-            buyer_hold: Cash::from_fen(buy.per_lot_hold * qty.lots()),
+            buyer_hold: Cash::from_fen(buyer.per_lot_hold * qty.lots()),
         };
         self.ledger
             .settle(&settlement)
             .expect("holds back every fill");
         self.next_trade += 1;
         let trade_id = TradeId(self.next_trade);
-        for (id, is_maker) in [(maker, true), (taker, false)] {
+        for (id, liquidity) in reports {
             let o = self.orders.get_mut(&id).expect("a trading order is open");
             o.filled = o.filled.checked_add(qty).expect("fill within the order");
             let o = *o;
             let u = self.usage.entry((o.account, m)).or_default();
-            match o.side {
-                Side::Buy => {
-                    u.open_buy -= qty.lots();
-                    u.bought += qty.lots();
-                }
-                Side::Sell => {
-                    u.open_sell -= qty.lots();
-                    u.sold += qty.lots();
-                }
-            }
+            let (open, done) = match o.side {
+                Side::Buy => (&mut u.open_buy, &mut u.bought),
+                Side::Sell => (&mut u.open_sell, &mut u.sold),
+            };
+            *open -= qty.lots();
+            *done += qty.lots();
             let leaves = o.leaves();
             if leaves.is_zero() {
                 self.orders.remove(&id);
@@ -570,40 +593,27 @@ impl Exchange {
             } else {
                 OrderStatus::PartiallyFilled
             };
+            let fill = FillReport {
+                order_id: id,
+                client_order_id: o.client_order_id,
+                instrument,
+                trade_id,
+                side: o.side,
+                price,
+                qty,
+                leaves,
+                status,
+                liquidity,
+                fee: fee_each,
+            };
             out.push(Output {
                 to: Recipient::Account(o.account),
                 reply: false,
                 seq: 0,
-                msg: Message::Fill(FillReport {
-                    order_id: id,
-                    client_order_id: o.client_order_id,
-                    instrument,
-                    trade_id,
-                    side: o.side,
-                    price,
-                    qty,
-                    leaves,
-                    status,
-                    liquidity: if is_maker {
-                        Liquidity::Maker
-                    } else {
-                        Liquidity::Taker
-                    },
-                    fee: fee_each,
-                }),
+                msg: Message::Fill(fill),
             });
         }
-        out.push(self.public(
-            m,
-            Message::Trade {
-                instrument,
-                trade_id,
-                price,
-                qty,
-                aggressor,
-                time,
-            },
-        ));
+        trade_id
     }
 }
 
