@@ -114,9 +114,9 @@ impl Exchange {
     }
 
     /// Everything that takes part in the market's auction, in arrival (order-id) order.
-    fn participants(&self, m: u32) -> Vec<(CallOrder, Tif)> {
+    fn participants(&self, m: u32) -> Vec<(CallOrder, Tif, Stp, bool)> {
         let market = &self.markets[m as usize];
-        let mut v: Vec<(CallOrder, Tif)> = market
+        let mut v: Vec<(CallOrder, Tif, Stp, bool)> = market
             .book
             .orders()
             .map(|o| {
@@ -129,6 +129,8 @@ impl Exchange {
                         qty: o.leaves,
                     },
                     o.tif,
+                    o.stp,
+                    o.post_only,
                 )
             })
             .collect();
@@ -143,15 +145,17 @@ impl Exchange {
                     qty: o.leaves(),
                 },
                 e.tif,
+                Stp::CancelNewest,
+                false,
             ));
         }
-        v.sort_unstable_by_key(|(c, _)| c.id);
+        v.sort_unstable_by_key(|(c, ..)| c.id);
         v
     }
 
     /// Publishes the indicative price, volume and surplus of a market in its call phase.
     pub(crate) fn publish_indicative(&mut self, m: u32, out: &mut Vec<Output>) {
-        let orders: Vec<CallOrder> = self.participants(m).into_iter().map(|(c, _)| c).collect();
+        let orders: Vec<CallOrder> = self.participants(m).into_iter().map(|(c, ..)| c).collect();
         let reference = self.markets[m as usize]
             .listing
             .instrument
@@ -179,7 +183,7 @@ impl Exchange {
         out: &mut Vec<Output>,
     ) {
         let parts = self.participants(m);
-        let orders: Vec<CallOrder> = parts.iter().map(|(c, _)| *c).collect();
+        let orders: Vec<CallOrder> = parts.iter().map(|(c, ..)| *c).collect();
         let listing = &self.markets[m as usize].listing;
         let allocation = if gate::is_gep(&listing.instrument) {
             Allocation::ProRata { seed: seq }
@@ -202,17 +206,21 @@ impl Exchange {
         if let Some(price) = result.price() {
             self.settle_uncross(m, price, &result.fills, time, out);
         }
-        for (c, tif) in parts {
+        for (c, tif, stp, post_only) in parts {
             let Some(o) = self.orders.get(&c.id).copied() else {
                 continue;
             };
-            self.rest_or_expire(m, c.id, &o, c.price, tif, out);
+            self.rest_or_expire(m, c.id, &o, c.price, (tif, stp, post_only), out);
         }
         let new_levels = levels(&self.markets[m as usize].book);
         self.publish_level_changes(m, &old_levels, &new_levels, out);
     }
 
-    /// Pairs the buy and sell fills in order and settles each pair at the auction price.
+    /// Pairs the buy and sell fills in order and settles each pair at the auction price. A buy
+    /// never pairs with a sell of its own account (the ledger refuses a self-settlement, and a
+    /// wash trade is no trade): it takes the next sell of another account, and any allocated
+    /// quantity left with only its own account on the other side is canceled on both sides as
+    /// self-trade prevention. Both sides shrink by the same amount, so the rest stays uncrossed.
     fn settle_uncross(
         &mut self,
         m: u32,
@@ -225,35 +233,38 @@ impl Exchange {
             fills
                 .iter()
                 .filter(move |f: &&auction::AuctionFill| f.side == s)
-                .map(|f| (f.order, f.qty.lots()))
+                .map(|f| (f.order, f.account, f.qty.lots()))
         };
-        let mut buys: Vec<(OrderId, u64)> = side(Side::Buy).collect();
-        let mut sells: Vec<(OrderId, u64)> = side(Side::Sell).collect();
-        let (mut i, mut j) = (0, 0);
-        while i < buys.len() && j < sells.len() {
-            let q = buys[i].1.min(sells[j].1);
-            self.settle_pair(
-                m,
-                buys[i].0,
-                sells[j].0,
-                price,
-                Qty::from_lots(q),
-                time,
-                out,
-            );
-            buys[i].1 -= q;
-            sells[j].1 -= q;
-            if buys[i].1 == 0 {
-                i += 1;
+        let mut buys: Vec<(OrderId, AccountId, u64)> = side(Side::Buy).collect();
+        let mut sells: Vec<(OrderId, AccountId, u64)> = side(Side::Sell).collect();
+        let mut first = 0;
+        for b in &mut buys {
+            let mut j = first;
+            while b.2 > 0 && j < sells.len() {
+                if sells[j].2 == 0 || sells[j].1 == b.1 {
+                    j += 1;
+                    continue;
+                }
+                let q = b.2.min(sells[j].2);
+                self.settle_pair(m, b.0, sells[j].0, price, Qty::from_lots(q), time, out);
+                b.2 -= q;
+                sells[j].2 -= q;
             }
-            if sells[j].1 == 0 {
-                j += 1;
+            while first < sells.len() && sells[first].2 == 0 {
+                first += 1;
             }
         }
-        debug_assert!(
-            i == buys.len() && j == sells.len(),
-            "buy and sell volumes are equal"
-        );
+        let left = |v: &[(OrderId, AccountId, u64)]| v.iter().map(|x| x.2).sum::<u64>();
+        assert_eq!(left(&buys), left(&sells), "unpaired buys and sells balance");
+        for (id, _, q) in buys.into_iter().chain(sells).filter(|x| x.2 > 0) {
+            let all = self.orders[&id].leaves().lots() == q;
+            let status = if all {
+                OrderStatus::Canceled
+            } else {
+                OrderStatus::Replaced
+            };
+            self.close_part(m, id, Qty::from_lots(q), status, "self_trade", out);
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -289,7 +300,7 @@ impl Exchange {
         id: OrderId,
         o: &OpenOrder,
         limit: Option<Price>,
-        tif: Tif,
+        (tif, stp, post_only): (Tif, Stp, bool),
         out: &mut Vec<Output>,
     ) {
         let leaves = o.leaves();
@@ -303,8 +314,8 @@ impl Exchange {
                 leaves,
                 filled: o.filled,
                 tif,
-                stp: Stp::CancelNewest,
-                post_only: false,
+                stp,
+                post_only,
             };
             if self.markets[m as usize].book.restore(&view).is_ok() {
                 return;

@@ -235,3 +235,70 @@ fn market_and_ioc_remainders_expire_after_the_uncross() {
     assert_eq!(r.ex.book(inst()).unwrap().len(), 0);
     assert_eq!(r.ex.ledger().cash(r.id("zj-cement")).unwrap().held, 0);
 }
+
+#[test]
+fn an_account_on_both_sides_of_the_uncross_never_trades_with_itself() {
+    let mut r = Run {
+        ex: demo::exchange(),
+        seq: 0,
+    };
+    let cement = r.id("zj-cement");
+    r.go(
+        "operator",
+        Command::Issue {
+            account: cement,
+            instrument: inst(),
+            qty: Qty::from_lots(100),
+        },
+    );
+    r.go(
+        "operator",
+        Command::SetPhase {
+            instrument: inst(),
+            phase: Phase::Call,
+        },
+    );
+    // The cement plant buys 50 and sells 50 at 50.00; the paper mill sells 20.
+    r.go("zj-cement", order(Side::Buy, Some(5_000), 50, Tif::Gtc));
+    r.go("zj-cement", order(Side::Sell, Some(5_000), 50, Tif::Gtc));
+    r.go(
+        "operator",
+        Command::Issue {
+            account: r.id("ls-paper"),
+            instrument: inst(),
+            qty: Qty::from_lots(20),
+        },
+    );
+    r.go("ls-paper", order(Side::Sell, Some(5_000), 20, Tif::Gtc));
+    let out = r.go(
+        "operator",
+        Command::SetPhase {
+            instrument: inst(),
+            phase: Phase::Continuous,
+        },
+    );
+    let traded: u64 = out
+        .iter()
+        .filter_map(|o| match o.msg {
+            Message::AuctionTrade { qty, .. } => Some(qty.lots()),
+            _ => None,
+        })
+        .sum();
+    // Time priority allocates the 50 to the cement plant's own earlier sell: that would be a
+    // wash trade, so both sides of it are canceled (self-trade prevention), not traded; the
+    // quantity is not re-allocated. The paper mill's 20 rests.
+    assert_eq!(traded, 0);
+    let stp: Vec<u64> = out
+        .iter()
+        .filter_map(|o| match o.msg {
+            Message::Order(rep) if rep.reason == Some("self_trade") => Some(rep.order_id.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stp, vec![1, 2]);
+    let book = r.ex.book(inst()).unwrap();
+    assert_eq!(book.best(Side::Sell).map(|l| l.qty.lots()), Some(20));
+    assert!(book.best(Side::Buy).is_none());
+    assert_eq!(r.ex.ledger().cash(cement).unwrap().held, 0);
+    r.ex.check_invariants();
+}
