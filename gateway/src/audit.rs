@@ -114,27 +114,22 @@ pub fn replay(dir: &Path, opts: &Options) -> Result<Report, StartError> {
                     price,
                     qty,
                     time,
-                } => {
-                    let t = (price, qty, time);
-                    trades.push(row(
-                        names, &mut sides, cmd.seq.0, instrument, trade_id, t, "auction",
-                    ));
                 }
-                Message::BlockTrade {
+                | Message::BlockTrade {
                     instrument,
                     trade_id,
                     price,
                     qty,
                     time,
                 } => {
+                    let how = if matches!(o.msg, Message::BlockTrade { .. }) {
+                        "block"
+                    } else {
+                        "auction"
+                    };
+                    let t = (price, qty, time);
                     trades.push(row(
-                        names,
-                        &mut sides,
-                        cmd.seq.0,
-                        instrument,
-                        trade_id,
-                        (price, qty, time),
-                        "block",
+                        names, &mut sides, cmd.seq.0, instrument, trade_id, t, how,
                     ));
                 }
                 _ => {}

@@ -172,15 +172,8 @@ fn public_body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
             price,
             qty,
             time,
-        } => {
-            let u = Units {
-                ex,
-                inst: instrument,
-            };
-            json!({"type": "auction_trade", "instrument": instrument.as_str(), "seq": seq,
-                "trade_id": trade_id.to_string(), "price": u.px(price), "qty": u.q(qty), "time": rfc3339(time)})
         }
-        Message::BlockTrade {
+        | Message::BlockTrade {
             instrument,
             trade_id,
             price,
@@ -191,7 +184,12 @@ fn public_body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
                 ex,
                 inst: instrument,
             };
-            json!({"type": "block_trade", "instrument": instrument.as_str(), "seq": seq,
+            let kind = if matches!(msg, Message::BlockTrade { .. }) {
+                "block_trade"
+            } else {
+                "auction_trade"
+            };
+            json!({"type": kind, "instrument": instrument.as_str(), "seq": seq,
                 "trade_id": trade_id.to_string(), "price": u.px(price), "qty": u.q(qty), "time": rfc3339(time)})
         }
         Message::Phase { instrument, phase } => {
