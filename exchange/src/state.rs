@@ -252,6 +252,25 @@ impl Exchange {
         Some(self.markets[o.market as usize].listing.instrument.spec().id)
     }
 
+    /// The open orders of an account (resting and collected for a call auction), in id
+    /// order, so that a cancel-on-disconnect sweep is deterministic.
+    pub fn open_orders_of(&self, owner: AccountId) -> Vec<OrderId> {
+        let mut ids: Vec<OrderId> = self
+            .orders
+            .iter()
+            .filter(|(_, o)| o.account == owner)
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The public sequence number of an instrument's last public message (0 before the first).
+    pub fn public_seq(&self, instrument: InstrumentId) -> Option<u64> {
+        let m = *self.by_id.get(&instrument)?;
+        Some(self.public_seq[m as usize])
+    }
+
     /// The account that owns an open order.
     pub fn order_owner(&self, order_id: OrderId) -> Option<AccountId> {
         self.orders.get(&order_id).map(|o| o.account)

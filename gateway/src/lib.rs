@@ -1,8 +1,8 @@
 //! # ecomatch-gateway
 //!
-//! The outside of ecomatch: the `ecomatch` binary and, as the gateway issue lands, the
-//! WebSocket server, its protocol, sessions, market data and dashboard. For now it holds the
-//! walkthrough [`demo`] of the order book on a demo instrument.
+//! The outside of ecomatch: the `ecomatch` binary, the JSON [`protocol`], the headless
+//! [`script`] driver, and the WebSocket [`server`] (`ecomatch serve`) with its sessions,
+//! market data, metrics and dashboard.
 //!
 //! ## Invariants
 //! - The gateway never matches or settles: it turns requests into commands for the core and
@@ -20,3 +20,4 @@ pub mod config;
 pub mod demo;
 pub mod protocol;
 pub mod script;
+pub mod server;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ecomatch_gateway::config::Source;
-use ecomatch_gateway::{audit, script};
+use ecomatch_gateway::{audit, script, server};
 use ecomatch_replay::FsyncPolicy;
 
 /// ecomatch: an exchange core for ecological products and environmental rights.
@@ -31,6 +31,8 @@ enum Fsync {
 enum Command {
     /// Walk through the continuous order book on the demo instrument (LS-FCS-2024).
     Demo,
+    /// Run the exchange: the WebSocket server on the built-in demo market, or on --config.
+    Serve(ServeArgs),
     /// Read JSON-lines requests (with "as" and "at") on stdin, write every message on stdout.
     Script(ScriptArgs),
     /// Replay a log: rebuild the state as of any sequence number, verify every checkpoint,
@@ -54,6 +56,22 @@ enum Command {
     /// Move the log segments and older snapshots that the newest snapshot covers into
     /// DIR/archive/ (after checking that the snapshot restores).
     Archive(ArchiveArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// A TOML market configuration with an optional [server] table; the demo when absent.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where to listen (overrides the configuration); port 0 picks a free port.
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// The log directory (overrides the configuration).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// When the log is made durable.
+    #[arg(long, value_enum, default_value = "always")]
+    fsync: Fsync,
 }
 
 #[derive(Args)]
@@ -93,6 +111,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Demo => ecomatch_gateway::demo::run(&mut io::stdout().lock())?,
         Command::Script(args) => run_script(&args)?,
+        Command::Serve(args) => run_serve(&args)?,
         Command::Archive(ArchiveArgs { dir }) => {
             let genesis = |p: &[u8]| {
                 Source::from_payload(p)
@@ -129,6 +148,57 @@ fn main() -> Result<()> {
     Ok(())
 }
 
+fn run_serve(args: &ServeArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_target(false)
+        .init();
+    let mut settings = match &args.config {
+        None => server::settings::demo(
+            args.data_dir
+                .clone()
+                .unwrap_or_else(|| "ecomatch-data".into()),
+        ),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            server::settings::from_toml(&text, args.data_dir.clone())
+                .with_context(|| format!("loading {}", path.display()))?
+        }
+    };
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    settings.fsync = policy(args.fsync, 1000, 2000);
+    let demo = args.config.is_none();
+    let data_dir = settings.data_dir.clone();
+    server::serve(settings, |addr| {
+        println!("ecomatch listening on {addr}");
+        println!("  WebSocket:  ws://{addr}/ws");
+        println!("  dashboard:  http://{addr}/");
+        println!("  metrics:    http://{addr}/metrics");
+        println!("  log:        {}", data_dir.display());
+        if demo {
+            println!("demo API keys (login with {{\"op\":\"login\",\"api_key\":\"...\"}}):");
+            for (account, key) in server::settings::demo_keys() {
+                println!("  {account:<16} {key}");
+            }
+        }
+    })?;
+    Ok(())
+}
+
+fn policy(fsync: Fsync, records: u32, micros: u64) -> FsyncPolicy {
+    match fsync {
+        Fsync::Always => FsyncPolicy::Always,
+        Fsync::Batch => FsyncPolicy::Batch {
+            records: records.max(1),
+            micros,
+        },
+        Fsync::Never => FsyncPolicy::Never,
+    }
+}
+
 fn run_script(args: &ScriptArgs) -> Result<()> {
     let source = Source::from_path(args.config.as_deref())?;
     let mut driver = match &args.log {
@@ -141,14 +211,7 @@ fn run_script(args: &ScriptArgs) -> Result<()> {
 }
 
 fn open_log(args: &ScriptArgs, dir: &Path, source: &Source) -> Result<script::Driver> {
-    let policy = match args.fsync {
-        Fsync::Always => FsyncPolicy::Always,
-        Fsync::Batch => FsyncPolicy::Batch {
-            records: args.batch_records.max(1),
-            micros: args.batch_micros,
-        },
-        Fsync::Never => FsyncPolicy::Never,
-    };
+    let policy = policy(args.fsync, args.batch_records, args.batch_micros);
     if args.checkpoint_every == 0 || args.snapshot_every == 0 {
         bail!("--checkpoint-every and --snapshot-every must be positive");
     }

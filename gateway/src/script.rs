@@ -51,6 +51,19 @@ pub struct Driver {
     fatal: Option<io::Error>,
 }
 
+/// What [`Driver::submit`] did with a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Submitted {
+    /// A query, which changes nothing and takes no sequence number: answer it with
+    /// [`Driver::answer`].
+    Query(Query),
+    /// A command, sequenced, logged and applied; its outputs are in [`Driver::outputs`].
+    Applied {
+        /// The instrument the command was about, so refusals can speak in its units.
+        context: Option<InstrumentId>,
+    },
+}
+
 /// Why a logged driver could not start.
 #[derive(Debug)]
 pub enum StartError {
@@ -294,45 +307,99 @@ impl Driver {
         })?;
         let time = parse_time(env.at.as_ref())?;
         let request = env.request.clone()?;
-        match protocol::to_command(&self.ex, actor, &request)? {
-            Err(query) => Ok(vec![self.answer(actor, &query, env.req_id.as_ref())]),
-            Ok(command) => {
-                self.seq += 1;
-                let context = command
-                    .instrument()
-                    .or_else(|| order_instrument(&self.ex, actor, &command));
-                let cmd = Sequenced {
-                    seq: Seq(self.seq),
-                    time,
-                    actor,
-                    command,
-                };
-                if let Some(j) = &mut self.journal {
-                    if let Err(e) = j.writer.append(&cmd) {
-                        self.fatal = Some(io::Error::other(e));
-                        return Ok(Vec::new());
-                    }
-                }
-                self.outputs.clear();
-                self.ex.apply(&cmd, &mut self.outputs);
-                if let Err(e) = self.after_apply() {
-                    self.fatal = Some(io::Error::other(e));
-                }
-                let outs = core::mem::take(&mut self.outputs);
-                let lines = outs
-                    .iter()
-                    .map(|o| {
-                        let req_id = env.req_id.as_ref();
-                        protocol::encode(&self.ex, o, req_id, context)
-                    })
-                    .collect();
-                self.outputs = outs;
-                Ok(lines)
-            }
+        match self.submit(actor, time, &request)? {
+            Submitted::Query(query) => Ok(vec![self.answer(actor, &query, env.req_id.as_ref())]),
+            Submitted::Applied { context } => Ok(self
+                .outputs
+                .iter()
+                .map(|o| protocol::encode(&self.ex, o, env.req_id.as_ref(), context))
+                .collect()),
         }
     }
 
-    fn answer(&self, actor: AccountId, query: &Query, req_id: Option<&Value>) -> Value {
+    /// Sequences, logs and applies one request of `actor` at `time`; a query is handed back
+    /// unanswered. The outputs of an applied command are in [`Driver::outputs`] until the
+    /// next submit; with a log they may only be released after [`Driver::sync`].
+    pub fn submit(
+        &mut self,
+        actor: AccountId,
+        time: Timestamp,
+        request: &protocol::Request,
+    ) -> Result<Submitted, EdgeError> {
+        let command = match protocol::to_command(&self.ex, actor, request)? {
+            Err(query) => return Ok(Submitted::Query(query)),
+            Ok(command) => command,
+        };
+        Ok(Submitted::Applied {
+            context: self.apply_command(actor, time, command),
+        })
+    }
+
+    /// Sequences, logs and applies a command built inside the server (e.g. the cancels of
+    /// cancel-on-disconnect); returns the instrument it was about.
+    pub fn apply_command(
+        &mut self,
+        actor: AccountId,
+        time: Timestamp,
+        command: Command,
+    ) -> Option<InstrumentId> {
+        self.seq += 1;
+        let context = command
+            .instrument()
+            .or_else(|| order_instrument(&self.ex, actor, &command));
+        let cmd = Sequenced {
+            seq: Seq(self.seq),
+            time,
+            actor,
+            command,
+        };
+        self.outputs.clear();
+        if let Some(j) = &mut self.journal {
+            if let Err(e) = j.writer.append(&cmd) {
+                self.fatal = Some(io::Error::other(e));
+                return context;
+            }
+        }
+        self.ex.apply(&cmd, &mut self.outputs);
+        if let Err(e) = self.after_apply() {
+            self.fatal = Some(io::Error::other(e));
+        }
+        context
+    }
+
+    /// The outputs of the command applied last.
+    pub fn outputs(&self) -> &[ecomatch_exchange::Output] {
+        &self.outputs
+    }
+
+    /// A log write that failed: nothing more can be acknowledged, the caller must stop.
+    pub fn take_fatal(&mut self) -> Option<io::Error> {
+        self.fatal.take()
+    }
+
+    /// Makes every logged command durable (under the fsync policy) without writing replies:
+    /// the server releases its own once this returns.
+    pub fn sync(&mut self) -> Result<(), LogError> {
+        match &mut self.journal {
+            Some(j) => j.writer.commit(),
+            None => Ok(()),
+        }
+    }
+
+    /// The market of the log's genesis (`None` without a log).
+    pub fn genesis(&self) -> Option<Source> {
+        self.journal
+            .as_ref()
+            .and_then(|j| Source::from_payload(&j.genesis).ok())
+    }
+
+    /// The last command sequence number given out.
+    pub fn last_seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The answer to a query of `actor`, as a JSON object with `to` first.
+    pub fn answer(&self, actor: AccountId, query: &Query, req_id: Option<&Value>) -> Value {
         let body = match query {
             Query::Book { instrument, depth } => {
                 protocol::book_snapshot(&self.ex, *instrument, *depth)

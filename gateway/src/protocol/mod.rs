@@ -7,7 +7,7 @@ mod reply;
 mod request;
 
 pub use reply::{account_snapshot, book_snapshot, encode, recipient_name, rfc3339};
-pub use request::{Envelope, Query, Request, parse_line, to_command};
+pub use request::{Envelope, Query, Request, parse_line, parse_object, to_command};
 
 use core::fmt;
 

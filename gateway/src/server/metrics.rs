@@ -1,0 +1,266 @@
+//! `/metrics`: counters and latency histograms in the Prometheus text format.
+//!
+//! The core and publisher threads record latencies in their own `hdrhistogram`s and hand a
+//! copy over with `try_lock` at most every few hundred milliseconds, so that a scrape can
+//! never make them wait.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+/// Latencies are recorded in microseconds, up to a minute.
+const MAX_MICROS: u64 = 60_000_000;
+
+/// A histogram a single thread records into and now and then publishes for scrapes.
+pub struct Recorder {
+    local: Histogram<u64>,
+    last_publish: Instant,
+}
+
+impl Recorder {
+    /// An empty recorder.
+    pub fn new() -> Self {
+        Self {
+            local: new_histogram(),
+            last_publish: Instant::now(),
+        }
+    }
+
+    /// Records one latency.
+    pub fn record(&mut self, d: Duration) {
+        let us = u64::try_from(d.as_micros())
+            .unwrap_or(MAX_MICROS)
+            .clamp(1, MAX_MICROS);
+        self.local.saturating_record(us);
+    }
+
+    /// Hands the histogram to `shared` if it is free and a while has passed; never waits.
+    pub fn publish(&mut self, shared: &Mutex<Histogram<u64>>) {
+        if self.last_publish.elapsed() < Duration::from_millis(250) {
+            return;
+        }
+        if let Ok(mut h) = shared.try_lock() {
+            h.clone_from(&self.local);
+            self.last_publish = Instant::now();
+        }
+    }
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds")
+}
+
+/// Everything `/metrics` shows.
+pub struct Metrics {
+    /// Open connections.
+    pub connections: AtomicU64,
+    /// Connections accepted since start.
+    pub connections_total: AtomicU64,
+    /// Connections refused at the connection cap.
+    pub connections_refused: AtomicU64,
+    /// Sessions disconnected for not reading their messages.
+    pub slow_consumers: AtomicU64,
+    /// Commands waiting for the core, per shard (set by the sessions and the core).
+    pub input_depth: AtomicU64,
+    /// Batches waiting for the publisher.
+    pub publish_depth: AtomicU64,
+    commands: Mutex<BTreeMap<&'static str, u64>>,
+    rejects: Mutex<BTreeMap<&'static str, u64>>,
+    /// Time to make a batch of commands durable, µs.
+    pub fsync: Mutex<Histogram<u64>>,
+    /// Time from a request's arrival to its acknowledgement being queued to the session, µs.
+    pub ack: Mutex<Histogram<u64>>,
+}
+
+impl Metrics {
+    /// All zero.
+    pub fn new() -> Self {
+        Self {
+            connections: AtomicU64::new(0),
+            connections_total: AtomicU64::new(0),
+            connections_refused: AtomicU64::new(0),
+            slow_consumers: AtomicU64::new(0),
+            input_depth: AtomicU64::new(0),
+            publish_depth: AtomicU64::new(0),
+            commands: Mutex::new(BTreeMap::new()),
+            rejects: Mutex::new(BTreeMap::new()),
+            fsync: Mutex::new(new_histogram()),
+            ack: Mutex::new(new_histogram()),
+        }
+    }
+
+    /// Counts a request by its `op`.
+    pub fn command(&self, op: &'static str) {
+        bump(&self.commands, op);
+    }
+
+    /// Counts a refusal by its code.
+    pub fn reject(&self, code: &'static str) {
+        bump(&self.rejects, code);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let gauges = [
+            (
+                "ecomatch_connections",
+                "Open connections.",
+                &self.connections,
+            ),
+            (
+                "ecomatch_input_queue_depth",
+                "Commands waiting for the core.",
+                &self.input_depth,
+            ),
+            (
+                "ecomatch_publish_queue_depth",
+                "Batches waiting for the publisher.",
+                &self.publish_depth,
+            ),
+        ];
+        for (name, help, v) in gauges {
+            let _ = writeln!(
+                s,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
+        let counters = [
+            (
+                "ecomatch_connections_total",
+                "Connections accepted.",
+                &self.connections_total,
+            ),
+            (
+                "ecomatch_connections_refused_total",
+                "Connections refused at the cap.",
+                &self.connections_refused,
+            ),
+            (
+                "ecomatch_slow_consumers_total",
+                "Sessions disconnected as slow consumers.",
+                &self.slow_consumers,
+            ),
+        ];
+        for (name, help, v) in counters {
+            let _ = writeln!(
+                s,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
+        labelled(
+            &mut s,
+            "ecomatch_commands_total",
+            "Requests by op.",
+            "op",
+            &self.commands,
+        );
+        labelled(
+            &mut s,
+            "ecomatch_rejects_total",
+            "Refusals by code.",
+            "code",
+            &self.rejects,
+        );
+        summary(
+            &mut s,
+            "ecomatch_fsync_latency_seconds",
+            "Log commit (write + fsync) per batch.",
+            &self.fsync,
+        );
+        summary(
+            &mut s,
+            "ecomatch_ack_latency_seconds",
+            "Request arrival to acknowledgement queued.",
+            &self.ack,
+        );
+        s
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn bump(map: &Mutex<BTreeMap<&'static str, u64>>, key: &'static str) {
+    if let Ok(mut m) = map.lock() {
+        *m.entry(key).or_insert(0) += 1;
+    }
+}
+
+fn labelled(
+    s: &mut String,
+    name: &str,
+    help: &str,
+    label: &str,
+    map: &Mutex<BTreeMap<&'static str, u64>>,
+) {
+    let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} counter");
+    if let Ok(m) = map.lock() {
+        for (k, v) in m.iter() {
+            let _ = writeln!(s, "{name}{{{label}=\"{k}\"}} {v}");
+        }
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // seconds for display; the histogram keeps the integers
+fn summary(s: &mut String, name: &str, help: &str, h: &Mutex<Histogram<u64>>) {
+    let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} summary");
+    let Ok(h) = h.lock() else { return };
+    for q in [0.5, 0.9, 0.99, 0.999] {
+        let v = h.value_at_quantile(q) as f64 / 1e6;
+        let _ = writeln!(s, "{name}{{quantile=\"{q}\"}} {v}");
+    }
+    let sum = h.mean() * h.len() as f64 / 1e6;
+    let _ = writeln!(s, "{name}_sum {sum}\n{name}_count {}", h.len());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_quantiles() {
+        let m = Metrics::new();
+        m.command("new_order");
+        m.command("new_order");
+        m.reject("RATE_LIMITED");
+        let mut r = Recorder::new();
+        r.record(Duration::from_micros(100));
+        r.last_publish = Instant::now()
+            .checked_sub(Duration::from_secs(1))
+            .expect("past");
+        r.publish(&m.ack);
+        let text = m.render();
+        assert!(
+            text.contains("ecomatch_commands_total{op=\"new_order\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ecomatch_rejects_total{code=\"RATE_LIMITED\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ecomatch_ack_latency_seconds_count 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ecomatch_ack_latency_seconds{quantile=\"0.5\"} 0.0001"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,311 @@
+//! `ecomatch serve`: the WebSocket server.
+//!
+//! ```text
+//! sessions (tokio tasks) --try_send--> shard queue (crossbeam, bounded)
+//!     -> core thread: sequence + time, log, apply, one commit per batch
+//!     -> batch queue (crossbeam, bounded) -> publisher thread: JSON once, market views,
+//!        checksums, routing -> each session's bounded outbox -> its writer task
+//! ```
+//!
+//! The core thread owns the exchange and never awaits, locks or blocks on a session; the
+//! publisher never waits on one either (a full outbox disconnects that session). A reply is
+//! queued only after the commit that made its command durable, so "accepted" means durable
+//! under the fsync policy, exactly as in `ecomatch script --log`.
+//!
+//! One port serves `/ws`, `/healthz`, `/metrics` (Prometheus) and `/` (the dashboard).
+
+pub mod catalog;
+pub mod http;
+pub mod limit;
+pub mod market;
+pub mod metrics;
+pub mod publisher;
+pub mod session;
+pub mod settings;
+pub mod shard;
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use crossbeam_channel::Sender;
+use ecomatch_engine::id::AccountId;
+use ecomatch_exchange::Exchange;
+use ecomatch_risk::account::AccountKind;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use crate::config::{ConfigError, Source};
+use crate::script::{Driver, StartError};
+use limit::Bucket;
+use metrics::Metrics;
+use publisher::{Control, Publisher};
+use session::Identity;
+use settings::Settings;
+use shard::{Core, Inbound};
+
+/// The dashboard page (a placeholder until the dashboard is built).
+const DASHBOARD: &str = include_str!("../../assets/index.html");
+
+/// Why the server could not start or stopped.
+#[derive(Debug)]
+pub enum ServeError {
+    /// The log could not be opened or recovered.
+    Start(StartError),
+    /// The market configuration is invalid.
+    Config(ConfigError),
+    /// Binding or running the listener failed.
+    Io(std::io::Error),
+}
+
+impl core::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Start(e) => write!(f, "log: {e}"),
+            Self::Config(e) => write!(f, "config: {e}"),
+            Self::Io(e) => write!(f, "listener: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+/// What every session shares.
+pub struct Shared {
+    /// The settings the server runs with.
+    pub settings: Settings,
+    /// The market's static description, for names, ticks and lots.
+    pub catalog: Exchange,
+    keys: BTreeMap<[u8; 32], Identity>,
+    /// The shards' input queues.
+    pub shards: Vec<Sender<Inbound>>,
+    /// The publisher's control queue.
+    pub control: Sender<Control>,
+    /// Counters and histograms.
+    pub metrics: Arc<Metrics>,
+    /// Per-account rate limits, over all of an account's sessions.
+    pub account_buckets: Mutex<BTreeMap<AccountId, Bucket>>,
+    login_failures: Mutex<BTreeMap<IpAddr, Bucket>>,
+    /// The next session id.
+    pub next_session: AtomicU64,
+}
+
+impl Shared {
+    /// The identity an API key logs in as.
+    pub fn identify(&self, key: &str) -> Option<Identity> {
+        self.keys.get(&settings::hash_key(key)).copied()
+    }
+
+    /// Whether a login from `ip` may be tried now.
+    pub fn login_allowed(&self, ip: IpAddr) -> bool {
+        let mut m = self
+            .login_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        m.get_mut(&ip).is_none_or(|b| b.has(Instant::now()))
+    }
+
+    /// Counts a failed login from `ip`.
+    pub fn login_failed(&self, ip: IpAddr) {
+        let now = Instant::now();
+        let per_minute = self.settings.limits.login_failures_per_minute.max(1);
+        let mut m = self
+            .login_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if m.len() > 100_000 {
+            m.retain(|_, b| !b.has(now)); // forget addresses that are allowed again anyway
+        }
+        m.entry(ip)
+            .or_insert_with(|| Bucket::new(per_minute.div_ceil(60), per_minute, now))
+            .take(now);
+    }
+
+    /// The shard that handles a request (one shard: every request).
+    pub fn shard_for(&self, _inbound: &Inbound) -> &Sender<Inbound> {
+        &self.shards[0]
+    }
+}
+
+fn identities(settings: &Settings, catalog: &Exchange) -> BTreeMap<[u8; 32], Identity> {
+    settings
+        .keys
+        .iter()
+        .filter_map(|k| {
+            let account = catalog.ledger().find(&k.account)?;
+            let operator = catalog.ledger().account(account).ok()?.kind == AccountKind::Operator;
+            Some((k.sha256, Identity { account, operator }))
+        })
+        .collect()
+}
+
+/// Recovers the log, starts the core and publisher threads, and serves until the process is
+/// stopped. `ready` is called with the bound address once connections are accepted.
+pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let dir = settings.data_dir.join("shard-0");
+    std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
+    let (driver, resumed) =
+        Driver::with_log(&dir, &settings.market, settings.fsync, settings.every)
+            .map_err(ServeError::Start)?;
+    tracing::info!(dir = %dir.display(), commands = resumed.commands, from_snapshot = ?resumed.from_snapshot, truncated = ?resumed.truncated, "log recovered");
+    let genesis = driver.genesis().unwrap_or(Source::Demo);
+    let catalog = genesis.exchange().map_err(ServeError::Config)?;
+    let metrics = Arc::new(Metrics::new());
+    let limits = &settings.limits;
+    let (shard_tx, shard_rx) = crossbeam_channel::bounded(limits.input_queue.max(1));
+    let (batch_tx, batch_rx) = crossbeam_channel::bounded(1024);
+    let (control_tx, control_rx) = crossbeam_channel::bounded(65_536);
+    let publisher = Publisher::new(catalog.clone(), driver.exchange(), Arc::clone(&metrics));
+    spawn_thread("publisher", move || publisher.run(&batch_rx, &control_rx))?;
+    let core = Core::new(driver, Arc::clone(&metrics));
+    spawn_thread("core-0", move || {
+        if let Err(e) = core.run(&shard_rx, &batch_tx) {
+            // Nothing more can be made durable, so nothing more may be acknowledged.
+            tracing::error!(error = %e, "log write failed: stopping");
+            std::process::exit(70);
+        }
+    })?;
+    let shared = Arc::new(Shared {
+        keys: identities(&settings, &catalog),
+        settings,
+        catalog,
+        shards: vec![shard_tx],
+        control: control_tx,
+        metrics,
+        account_buckets: Mutex::new(BTreeMap::new()),
+        login_failures: Mutex::new(BTreeMap::new()),
+        next_session: AtomicU64::new(1),
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("session")
+        .build()
+        .map_err(ServeError::Io)?;
+    rt.block_on(async move {
+        let listener = TcpListener::bind(shared.settings.listen).await?;
+        ready(listener.local_addr()?);
+        accept_loop(listener, shared).await
+    })
+    .map_err(ServeError::Io)
+}
+
+fn spawn_thread(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), ServeError> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .map(drop)
+        .map_err(ServeError::Io)
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
+    loop {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of descriptors and the like: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let m = &shared.metrics;
+        if m.connections.load(Ordering::Relaxed) >= shared.settings.limits.max_connections as u64 {
+            m.connections_refused.fetch_add(1, Ordering::Relaxed);
+            drop(tcp);
+            continue;
+        }
+        m.connections.fetch_add(1, Ordering::Relaxed);
+        m.connections_total.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let _ = tcp.set_nodelay(true);
+            connection(tcp, peer, &shared).await;
+            shared.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+async fn connection(mut tcp: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
+    let timeout = shared.settings.limits.handshake_timeout();
+    let Ok(Ok(head)) = tokio::time::timeout(timeout, http::read_head(&mut tcp)).await else {
+        return;
+    };
+    route(tcp, head, peer, shared).await;
+}
+
+async fn route<S>(mut stream: S, head: http::Head, peer: SocketAddr, shared: &Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let text = "text/plain; charset=utf-8";
+    let _ = match (head.method.as_str(), head.path.as_str()) {
+        ("GET", "/ws") if head.is_upgrade() => return upgrade(stream, head, peer, shared).await,
+        ("GET", "/healthz") => http::respond(&mut stream, "200 OK", text, b"ok\n").await,
+        ("GET", "/metrics") => {
+            let body = shared.metrics.render();
+            let ct = "text/plain; version=0.0.4; charset=utf-8";
+            http::respond(&mut stream, "200 OK", ct, body.as_bytes()).await
+        }
+        ("GET", "/" | "/index.html") => {
+            let html = "text/html; charset=utf-8";
+            http::respond(&mut stream, "200 OK", html, DASHBOARD.as_bytes()).await
+        }
+        ("GET", "/ws") => {
+            http::respond(
+                &mut stream,
+                "426 Upgrade Required",
+                text,
+                b"use a WebSocket client\n",
+            )
+            .await
+        }
+        _ => http::respond(&mut stream, "404 Not Found", text, b"not found\n").await,
+    };
+}
+
+async fn upgrade<S>(mut stream: S, head: http::Head, peer: SocketAddr, shared: &Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let text = "text/plain; charset=utf-8";
+    let who = match head.bearer() {
+        None => None,
+        Some(key) => {
+            if !shared.login_allowed(peer.ip()) {
+                let _ = http::respond(
+                    &mut stream,
+                    "429 Too Many Requests",
+                    text,
+                    b"too many failed logins\n",
+                )
+                .await;
+                return;
+            }
+            let Some(who) = shared.identify(key) else {
+                shared.login_failed(peer.ip());
+                let _ = http::respond(&mut stream, "401 Unauthorized", text, b"unknown API key\n")
+                    .await;
+                return;
+            };
+            Some(who)
+        }
+    };
+    if let Err(why) = http::accept_upgrade(&mut stream, &head).await {
+        let _ = http::respond(&mut stream, "400 Bad Request", text, why.as_bytes()).await;
+        return;
+    }
+    let max = shared.settings.limits.max_message_bytes;
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1 << 20)
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max));
+    let ws =
+        WebSocketStream::from_partially_read(stream, head.rest, Role::Server, Some(config)).await;
+    session::run(ws, Arc::clone(shared), peer, who).await;
+}

@@ -1,0 +1,375 @@
+//! The publisher thread: turns the core's durable outputs into JSON once, and routes them to
+//! sessions — replies and private reports to the account's sessions, public messages to the
+//! instrument's subscribers (after updating its [`MarketView`] and adding the book checksum),
+//! and everything to operator-channel subscribers.
+//!
+//! It never waits on a session: each has a bounded outbox, and a session whose outbox is full
+//! is told to close as a slow consumer and dropped from every route, so one client that stops
+//! reading can neither slow the engine nor anyone else.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crossbeam_channel::{Receiver, select};
+use ecomatch_engine::id::{AccountId, InstrumentId};
+use ecomatch_exchange::{Exchange, Message, Output, Recipient};
+use serde_json::{Map, Value, json};
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::market::{MarketView, instrument_of};
+use super::metrics::{Metrics, Recorder};
+use super::shard::{Batch, Item, Outcome, SessionId};
+use crate::protocol;
+
+/// A session's queue of messages to write.
+pub type Outbox = mpsc::Sender<Utf8Bytes>;
+
+/// Tells a session to close, with the reason, from any thread; both of the session's tasks
+/// wait on it.
+#[derive(Debug)]
+pub struct Kill {
+    reason: watch::Sender<Option<&'static str>>,
+}
+
+impl Default for Kill {
+    fn default() -> Self {
+        Self {
+            reason: watch::Sender::new(None),
+        }
+    }
+}
+
+impl Kill {
+    /// Asks the session to close; the first reason given wins.
+    pub fn fire(&self, reason: &'static str) {
+        self.reason.send_if_modified(|r| {
+            let first = r.is_none();
+            if first {
+                *r = Some(reason);
+            }
+            first
+        });
+    }
+
+    /// Why the session must close, once asked.
+    pub fn reason(&self) -> Option<&'static str> {
+        *self.reason.borrow()
+    }
+
+    /// Resolves once the session has been asked to close, with the reason.
+    pub async fn fired(&self) -> &'static str {
+        let mut rx = self.reason.subscribe();
+        let r = rx.wait_for(Option::is_some).await.map(|r| *r);
+        r.ok().flatten().unwrap_or("closed")
+    }
+}
+
+/// A public channel a session can subscribe to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Channel {
+    /// An instrument's market data: book, trades, auction state, phase and reference.
+    Market(InstrumentId),
+    /// Every message of the market (operators only).
+    Operator,
+}
+
+/// What sessions tell the publisher.
+#[derive(Debug)]
+pub enum Control {
+    /// A new connection.
+    Open {
+        /// The session.
+        id: SessionId,
+        /// Where its messages go.
+        outbox: Outbox,
+        /// How to close it.
+        kill: Arc<Kill>,
+    },
+    /// The session logged in.
+    Login {
+        /// The session.
+        id: SessionId,
+        /// Its account.
+        account: AccountId,
+    },
+    /// The connection closed.
+    Close {
+        /// The session.
+        id: SessionId,
+    },
+    /// Subscribe (the session has checked the channel exists and is allowed).
+    Subscribe {
+        /// The session.
+        id: SessionId,
+        /// Echoed on the confirmation.
+        req_id: Option<Value>,
+        /// The channel.
+        channel: Channel,
+    },
+    /// Unsubscribe.
+    Unsubscribe {
+        /// The session.
+        id: SessionId,
+        /// Echoed on the confirmation.
+        req_id: Option<Value>,
+        /// The channel.
+        channel: Channel,
+    },
+}
+
+struct Session {
+    outbox: Outbox,
+    kill: Arc<Kill>,
+    account: Option<AccountId>,
+    channels: BTreeSet<Channel>,
+}
+
+/// The publisher's state.
+pub struct Publisher {
+    catalog: Exchange,
+    views: BTreeMap<InstrumentId, MarketView>,
+    sessions: BTreeMap<SessionId, Session>,
+    by_account: BTreeMap<AccountId, BTreeSet<SessionId>>,
+    subscribers: BTreeMap<Channel, BTreeSet<SessionId>>,
+    ack: Recorder,
+    metrics: Arc<Metrics>,
+    targets: Vec<SessionId>,
+}
+
+impl Publisher {
+    /// A publisher for the recovered `state`, encoding with `catalog` (the market's static
+    /// description: names, ticks and lots).
+    pub fn new(catalog: Exchange, state: &Exchange, metrics: Arc<Metrics>) -> Self {
+        let views = state
+            .listings()
+            .filter_map(|l| {
+                let id = l.instrument.spec().id;
+                MarketView::of(state, id).map(|v| (id, v))
+            })
+            .collect();
+        Self {
+            catalog,
+            views,
+            sessions: BTreeMap::new(),
+            by_account: BTreeMap::new(),
+            subscribers: BTreeMap::new(),
+            ack: Recorder::new(),
+            metrics,
+            targets: Vec::new(),
+        }
+    }
+
+    /// Runs until both queues are closed.
+    pub fn run(mut self, batches: &Receiver<Batch>, control: &Receiver<Control>) {
+        let (mut batches_open, mut control_open) = (true, true);
+        let (no_batches, no_control) = (crossbeam_channel::never(), crossbeam_channel::never());
+        while batches_open || control_open {
+            select! {
+                recv(if batches_open { batches } else { &no_batches }) -> b => match b {
+                    Ok(b) => self.batch(&b),
+                    Err(_) => batches_open = false,
+                },
+                recv(if control_open { control } else { &no_control }) -> c => match c {
+                    Ok(c) => self.control(c),
+                    Err(_) => control_open = false,
+                },
+            }
+        }
+    }
+
+    fn control(&mut self, c: Control) {
+        match c {
+            Control::Open { id, outbox, kill } => {
+                let s = Session {
+                    outbox,
+                    kill,
+                    account: None,
+                    channels: BTreeSet::new(),
+                };
+                self.sessions.insert(id, s);
+            }
+            Control::Login { id, account } => {
+                if let Some(s) = self.sessions.get_mut(&id) {
+                    s.account = Some(account);
+                    self.by_account.entry(account).or_default().insert(id);
+                }
+            }
+            Control::Close { id } => self.drop_session(id),
+            Control::Subscribe {
+                id,
+                req_id,
+                channel,
+            } => self.subscribe(id, req_id, channel),
+            Control::Unsubscribe {
+                id,
+                req_id,
+                channel,
+            } => {
+                if let Some(s) = self.sessions.get_mut(&id) {
+                    s.channels.remove(&channel);
+                }
+                if let Some(set) = self.subscribers.get_mut(&channel) {
+                    set.remove(&id);
+                }
+                let mut v = channel_json("unsubscribed", channel);
+                insert_req_id(&mut v, req_id);
+                self.send_to(id, &Utf8Bytes::from(v.to_string()));
+            }
+        }
+    }
+
+    fn subscribe(&mut self, id: SessionId, req_id: Option<Value>, channel: Channel) {
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        s.channels.insert(channel);
+        self.subscribers.entry(channel).or_default().insert(id);
+        let mut confirm = channel_json("subscribed", channel);
+        insert_req_id(&mut confirm, req_id);
+        self.send_to(id, &Utf8Bytes::from(confirm.to_string()));
+        if let Channel::Market(inst) = channel {
+            if let Some(view) = self.views.get(&inst) {
+                let snap = Utf8Bytes::from(view.snapshot(inst).to_string());
+                self.send_to(id, &snap);
+            }
+        }
+    }
+
+    fn drop_session(&mut self, id: SessionId) {
+        let Some(s) = self.sessions.remove(&id) else {
+            return;
+        };
+        if let Some(a) = s.account {
+            if let Some(set) = self.by_account.get_mut(&a) {
+                set.remove(&id);
+                if set.is_empty() {
+                    self.by_account.remove(&a);
+                }
+            }
+        }
+        for c in s.channels {
+            if let Some(set) = self.subscribers.get_mut(&c) {
+                set.remove(&id);
+            }
+        }
+    }
+
+    /// Queues `text` to one session; a full outbox makes it a slow consumer.
+    fn send_to(&mut self, id: SessionId, text: &Utf8Bytes) {
+        let Some(s) = self.sessions.get(&id) else {
+            return;
+        };
+        match s.outbox.try_send(text.clone()) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                s.kill.fire("slow_consumer");
+                self.metrics.slow_consumers.fetch_add(1, Ordering::Relaxed);
+                self.drop_session(id);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.drop_session(id),
+        }
+    }
+
+    fn batch(&mut self, b: &Batch) {
+        for item in &b.items {
+            self.item(item, &b.outputs);
+        }
+        self.ack.publish(&self.metrics.ack);
+    }
+
+    fn item(&mut self, item: &Item, outputs: &[Output]) {
+        match &item.outcome {
+            Outcome::Answer(v) => {
+                self.ack.record(item.received.elapsed());
+                self.send_to(item.session, &Utf8Bytes::from(v.to_string()));
+            }
+            Outcome::Rejected(e) => {
+                self.ack.record(item.received.elapsed());
+                self.metrics.reject(e.code);
+                let mut v = json!({"type": "reject", "code": e.code, "message": e.message});
+                insert_req_id(&mut v, item.req_id.clone());
+                self.send_to(item.session, &Utf8Bytes::from(v.to_string()));
+            }
+            Outcome::Applied { context, range } => {
+                let mut acked = false;
+                for out in &outputs[range.clone()] {
+                    if out.reply && !acked {
+                        self.ack.record(item.received.elapsed());
+                        acked = true;
+                    }
+                    self.output(item, out, *context);
+                }
+            }
+        }
+    }
+
+    fn output(&mut self, item: &Item, out: &Output, context: Option<InstrumentId>) {
+        let mut v = protocol::encode(&self.catalog, out, item.req_id.as_ref(), context);
+        if let Message::Reject(r) = out.msg {
+            self.metrics.reject(r.code());
+        }
+        self.targets.clear();
+        match out.to {
+            Recipient::Public => {
+                if let Some(inst) = instrument_of(&out.msg) {
+                    if let Some(view) = self.views.get_mut(&inst) {
+                        view.apply(out.seq, &out.msg, &v);
+                        if matches!(out.msg, Message::Level { .. }) {
+                            if let Some(m) = v.as_object_mut() {
+                                m.insert("checksum".into(), view.checksum().into());
+                            }
+                        }
+                    }
+                    if let Some(set) = self.subscribers.get(&Channel::Market(inst)) {
+                        self.targets.extend(set);
+                    }
+                }
+            }
+            Recipient::Account(a) => {
+                if out.reply {
+                    self.targets.push(item.session);
+                }
+                if let Some(set) = self.by_account.get(&a) {
+                    self.targets.extend(set);
+                }
+            }
+        }
+        if let Some(set) = self.subscribers.get(&Channel::Operator) {
+            self.targets.extend(set);
+        }
+        self.targets.sort_unstable();
+        self.targets.dedup();
+        let text = Utf8Bytes::from(v.to_string());
+        let targets = core::mem::take(&mut self.targets);
+        for &id in &targets {
+            self.send_to(id, &text);
+        }
+        self.targets = targets;
+    }
+}
+
+fn channel_json(kind: &str, channel: Channel) -> Value {
+    match channel {
+        Channel::Market(i) => {
+            json!({"type": kind, "channel": "market", "instrument": i.as_str()})
+        }
+        Channel::Operator => json!({"type": kind, "channel": "operator"}),
+    }
+}
+
+/// Puts `req_id` right after `type`.
+pub fn insert_req_id(v: &mut Value, req_id: Option<Value>) {
+    let (Some(id), Value::Object(m)) = (req_id, &mut *v) else {
+        return;
+    };
+    let mut out = Map::new();
+    let mut it = core::mem::take(m).into_iter();
+    if let Some((k, first)) = it.next() {
+        out.insert(k, first);
+    }
+    out.insert("req_id".into(), id);
+    out.extend(it);
+    *m = out;
+}

@@ -1,0 +1,449 @@
+//! One WebSocket session: login, roles, rate limits, and the requests it hands to the core.
+//!
+//! A session is two tokio tasks: this reader, and a writer that drains the session's bounded
+//! outbox and sends keepalive pings. Everything a session says to the core goes through the
+//! shard's bounded queue with `try_send`: a full queue is a `BUSY` refusal, never a wait.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use ecomatch_engine::id::{AccountId, InstrumentId};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Message as Ws, Utf8Bytes};
+
+use super::Shared;
+use super::limit::Bucket;
+use super::publisher::{Channel, Control, Kill, insert_req_id};
+use super::shard::{Inbound, SessionId, Work};
+use crate::protocol;
+
+/// Who is logged in on a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// The account.
+    pub account: AccountId,
+    /// Whether it is an operator.
+    pub operator: bool,
+}
+
+struct Session {
+    id: SessionId,
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    who: Option<Identity>,
+    cancel_on_disconnect: bool,
+    bucket: Bucket,
+    limited_in_a_row: u32,
+    failed_logins: u32,
+    subscriptions: usize,
+    outbox: mpsc::Sender<Utf8Bytes>,
+}
+
+/// What a request did to the session.
+enum Next {
+    Continue,
+    Close(&'static str),
+}
+
+/// Runs a session on an upgraded stream until it closes.
+pub async fn run<S>(
+    ws: WebSocketStream<S>,
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    who: Option<Identity>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let id = shared.next_session.fetch_add(1, Ordering::Relaxed);
+    let limits = shared.settings.limits.clone();
+    let (outbox, rx) = mpsc::channel(limits.outbound_queue.max(1));
+    let kill = Arc::new(Kill::default());
+    let opened = Control::Open {
+        id,
+        outbox: outbox.clone(),
+        kill: Arc::clone(&kill),
+    };
+    if shared.control.try_send(opened).is_err() {
+        return; // the publisher is overwhelmed or gone: refuse the session outright
+    }
+    let (sink, mut stream) = ws.split();
+    let writer = tokio::spawn(write_loop(
+        sink,
+        rx,
+        Arc::clone(&kill),
+        limits.ping_interval(),
+    ));
+    let mut s = Session {
+        id,
+        bucket: Bucket::new(limits.conn_rate, limits.conn_burst, Instant::now()),
+        shared,
+        peer,
+        who: None,
+        cancel_on_disconnect: false,
+        limited_in_a_row: 0,
+        failed_logins: 0,
+        subscriptions: 0,
+        outbox,
+    };
+    if let Some(w) = who {
+        s.logged_in(w, None);
+    }
+    let deadline = tokio::time::Instant::now() + limits.login_timeout();
+    let idle = limits.ping_interval() * 3;
+    let reason = loop {
+        let must_login = s.who.is_none() && !s.shared.settings.anonymous_read;
+        tokio::select! {
+            r = kill.fired() => break r,
+            () = tokio::time::sleep_until(deadline), if must_login => break "login_timeout",
+            frame = tokio::time::timeout(idle, stream.next()) => match frame {
+                Err(_) => break "idle_timeout",
+                Ok(None | Some(Err(_))) => break "read_error",
+                Ok(Some(Ok(Ws::Text(t)))) => match s.text(t.as_str()) {
+                    Next::Continue => {}
+                    Next::Close(r) => break r,
+                },
+                Ok(Some(Ok(Ws::Binary(_)))) => s.reject(None, "BAD_JSON", "frames must be JSON text"),
+                Ok(Some(Ok(Ws::Close(_)))) => break "client_closed",
+                Ok(Some(Ok(_))) => {} // ping, pong: tungstenite answers pings itself
+            },
+        }
+    };
+    kill.fire(reason);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
+    s.close();
+}
+
+async fn write_loop<S>(
+    mut sink: futures_util::stream::SplitSink<WebSocketStream<S>, Ws>,
+    mut rx: mpsc::Receiver<Utf8Bytes>,
+    kill: Arc<Kill>,
+    ping: std::time::Duration,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut tick = tokio::time::interval(ping);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(text) => if sink.send(Ws::Text(text)).await.is_err() { break },
+                None => break,
+            },
+            _ = tick.tick() => if sink.send(Ws::Ping(Vec::new().into())).await.is_err() { break },
+            reason = kill.fired() => {
+                let code = match reason {
+                    "client_closed" => CloseCode::Normal,
+                    "slow_consumer" | "rate_limit_abuse" => CloseCode::Policy,
+                    _ => CloseCode::Away,
+                };
+                let frame = CloseFrame { code, reason: reason.into() };
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), sink.send(Ws::Close(Some(frame)))).await;
+                break;
+            }
+        }
+    }
+    // The reader may still be waiting: wake it whatever ended the writer.
+    kill.fire("write_error");
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginReq {
+    api_key: String,
+    #[serde(default)]
+    cancel_on_disconnect: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscribeReq {
+    channel: String,
+    instrument: Option<String>,
+}
+
+impl Session {
+    fn send(&self, v: &Value) {
+        // A full outbox here means the session is already being closed as a slow consumer.
+        let _ = self.outbox.try_send(Utf8Bytes::from(v.to_string()));
+    }
+
+    fn reject(&self, req_id: Option<Value>, code: &'static str, message: &str) {
+        self.shared.metrics.reject(code);
+        let mut v = json!({"type": "reject", "code": code, "message": message});
+        insert_req_id(&mut v, req_id);
+        self.send(&v);
+    }
+
+    fn text(&mut self, text: &str) -> Next {
+        let map = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => {
+                self.reject(None, "BAD_JSON", "a request is a JSON object");
+                return Next::Continue;
+            }
+            Err(e) => {
+                self.reject(None, "BAD_JSON", &e.to_string());
+                return Next::Continue;
+            }
+        };
+        let req_id = map.get("req_id").cloned();
+        if !self.admit() {
+            self.limited_in_a_row += 1;
+            if self.limited_in_a_row > self.shared.settings.limits.abuse_after {
+                return Next::Close("rate_limit_abuse");
+            }
+            self.reject(req_id, "RATE_LIMITED", "too many requests: slow down");
+            return Next::Continue;
+        }
+        self.limited_in_a_row = 0;
+        let op = map
+            .get("op")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        match op.as_str() {
+            "login" => self.login(map, req_id),
+            "subscribe" | "unsubscribe" => {
+                self.subscribe(map, req_id, op == "subscribe");
+                Next::Continue
+            }
+            "ping" => {
+                let mut v = json!({"type": "pong"});
+                insert_req_id(&mut v, req_id);
+                self.send(&v);
+                Next::Continue
+            }
+            "get_instruments" => {
+                let mut v = super::catalog::instruments(&self.shared.catalog);
+                insert_req_id(&mut v, req_id);
+                self.send(&v);
+                Next::Continue
+            }
+            _ => {
+                self.request(map, req_id);
+                Next::Continue
+            }
+        }
+    }
+
+    /// The connection's and the account's rate limits.
+    fn admit(&mut self) -> bool {
+        let now = Instant::now();
+        if !self.bucket.take(now) {
+            return false;
+        }
+        let Some(who) = self.who else { return true };
+        let limits = &self.shared.settings.limits;
+        let mut accounts = self
+            .shared
+            .account_buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        accounts
+            .entry(who.account)
+            .or_insert_with(|| Bucket::new(limits.account_rate, limits.account_burst, now))
+            .take(now)
+    }
+
+    fn login(&mut self, map: Map<String, Value>, req_id: Option<Value>) -> Next {
+        let mut map = map;
+        map.remove("op");
+        map.remove("req_id");
+        let req: LoginReq = match serde_json::from_value(Value::Object(map)) {
+            Ok(r) => r,
+            Err(e) => {
+                self.reject(req_id, "BAD_REQUEST", &e.to_string());
+                return Next::Continue;
+            }
+        };
+        if self.who.is_some() {
+            self.reject(
+                req_id,
+                "ALREADY_LOGGED_IN",
+                "this session is already logged in",
+            );
+            return Next::Continue;
+        }
+        if !self.shared.login_allowed(self.peer.ip()) {
+            self.reject(
+                req_id,
+                "LOGIN_RATE_LIMITED",
+                "too many failed logins from this address: wait a minute",
+            );
+            return Next::Continue;
+        }
+        if let Some(who) = self.shared.identify(&req.api_key) {
+            self.cancel_on_disconnect = req.cancel_on_disconnect;
+            self.logged_in(who, req_id);
+            return Next::Continue;
+        }
+        self.shared.login_failed(self.peer.ip());
+        self.failed_logins += 1;
+        self.reject(req_id, "BAD_API_KEY", "unknown API key");
+        if self.failed_logins >= 10 {
+            Next::Close("too_many_failed_logins")
+        } else {
+            Next::Continue
+        }
+    }
+
+    fn logged_in(&mut self, who: Identity, req_id: Option<Value>) {
+        self.who = Some(who);
+        let _ = self.shared.control.try_send(Control::Login {
+            id: self.id,
+            account: who.account,
+        });
+        let name = protocol::recipient_name(
+            &self.shared.catalog,
+            ecomatch_exchange::Recipient::Account(who.account),
+        );
+        let role = if who.operator {
+            "operator"
+        } else {
+            "participant"
+        };
+        let mut v = json!({"type": "login", "account": name, "role": role,
+            "cancel_on_disconnect": self.cancel_on_disconnect});
+        insert_req_id(&mut v, req_id);
+        self.send(&v);
+    }
+
+    fn subscribe(&mut self, mut map: Map<String, Value>, req_id: Option<Value>, on: bool) {
+        map.remove("op");
+        map.remove("req_id");
+        let req: SubscribeReq = match serde_json::from_value(Value::Object(map)) {
+            Ok(r) => r,
+            Err(e) => return self.reject(req_id, "BAD_REQUEST", &e.to_string()),
+        };
+        let channel = match (req.channel.as_str(), req.instrument.as_deref()) {
+            ("market", Some(i)) => match InstrumentId::new(i)
+                .ok()
+                .filter(|id| self.shared.catalog.listing(*id).is_some())
+            {
+                Some(id) => Channel::Market(id),
+                None => {
+                    return self.reject(
+                        req_id,
+                        "UNKNOWN_INSTRUMENT",
+                        &format!("instrument {i} does not exist"),
+                    );
+                }
+            },
+            ("market", None) => {
+                return self.reject(
+                    req_id,
+                    "BAD_REQUEST",
+                    "the market channel needs an instrument",
+                );
+            }
+            ("operator", _) => Channel::Operator,
+            (c, _) => {
+                return self.reject(
+                    req_id,
+                    "UNKNOWN_CHANNEL",
+                    &format!("no channel {c:?}: market or operator"),
+                );
+            }
+        };
+        let allowed = match channel {
+            Channel::Operator => self.who.is_some_and(|w| w.operator),
+            Channel::Market(_) => self.who.is_some() || self.shared.settings.anonymous_read,
+        };
+        if !allowed {
+            let code = if self.who.is_some() {
+                "FORBIDDEN"
+            } else {
+                "LOGIN_REQUIRED"
+            };
+            return self.reject(req_id, code, "this channel is not open to this session");
+        }
+        if on && self.subscriptions >= self.shared.settings.limits.max_subscriptions {
+            return self.reject(
+                req_id,
+                "TOO_MANY_SUBSCRIPTIONS",
+                "subscription limit reached",
+            );
+        }
+        let control = if on {
+            self.subscriptions += 1;
+            Control::Subscribe {
+                id: self.id,
+                req_id,
+                channel,
+            }
+        } else {
+            self.subscriptions = self.subscriptions.saturating_sub(1);
+            Control::Unsubscribe {
+                id: self.id,
+                req_id,
+                channel,
+            }
+        };
+        if self.shared.control.try_send(control).is_err() {
+            self.reject(None, "BUSY", "the server is busy: try again");
+        }
+    }
+
+    fn request(&mut self, map: Map<String, Value>, req_id: Option<Value>) {
+        let Some(who) = self.who else {
+            return self.reject(req_id, "LOGIN_REQUIRED", "log in first");
+        };
+        let env = protocol::parse_object(map, false);
+        let request = match env.request {
+            Ok(r) => r,
+            Err(e) => {
+                let code = if e.message.contains("unknown variant") {
+                    "UNKNOWN_OP"
+                } else {
+                    e.code
+                };
+                return self.reject(req_id, code, &e.message);
+            }
+        };
+        if request.operator_only() && !who.operator {
+            return self.reject(req_id, "FORBIDDEN", "only operators may do this");
+        }
+        self.shared.metrics.command(request.op());
+        let inbound = Inbound {
+            session: self.id,
+            actor: who.account,
+            req_id,
+            work: Work::Request(request),
+            received: Instant::now(),
+        };
+        if let Err(e) = self.shared.shard_for(&inbound).try_send(inbound) {
+            let inbound = e.into_inner();
+            self.reject(inbound.req_id, "BUSY", "the exchange is busy: try again");
+        }
+    }
+
+    fn close(self) {
+        let _ = self.shared.control.try_send(Control::Close { id: self.id });
+        let (Some(who), true) = (self.who, self.cancel_on_disconnect) else {
+            return;
+        };
+        // Must not be lost to a full queue: wait for room on a blocking thread.
+        let shared = self.shared;
+        let id = self.id;
+        tokio::task::spawn_blocking(move || {
+            for shard in &shared.shards {
+                let _ = shard.send(Inbound {
+                    session: id,
+                    actor: who.account,
+                    req_id: None,
+                    work: Work::CancelAll,
+                    received: Instant::now(),
+                });
+            }
+        });
+    }
+}

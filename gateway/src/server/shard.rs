@@ -1,0 +1,192 @@
+//! A shard's core thread: the sequencer and the exchange of its instruments.
+//!
+//! It takes commands from a bounded lock-free queue, gives each the next sequence number and
+//! the time (the only clock reading in the pipeline: the time is part of the logged command, so
+//! a replay sees the same one), logs and applies them, and when the queue is empty (or a batch
+//! is full) makes the whole batch durable with one commit before handing its outputs to the
+//! publisher. Nothing here waits on a session: sessions only ever see the two queues.
+
+use std::io;
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{Receiver, Sender};
+use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp};
+use ecomatch_exchange::{Command, Output};
+use serde_json::Value;
+
+use super::metrics::{Metrics, Recorder};
+use crate::protocol::{EdgeError, Request};
+use crate::script::{Driver, Submitted};
+
+/// The most commands made durable by one commit.
+const MAX_BATCH: usize = 1024;
+
+/// A session's identity inside the server.
+pub type SessionId = u64;
+
+/// What a session asks of the core.
+#[derive(Debug)]
+pub enum Work {
+    /// A protocol request.
+    Request(Request),
+    /// The session closed with cancel-on-disconnect: cancel every open order of the account
+    /// (each cancel is its own logged command, so a replay does the same).
+    CancelAll,
+}
+
+/// A request on its way to the core.
+#[derive(Debug)]
+pub struct Inbound {
+    /// The session it came from.
+    pub session: SessionId,
+    /// The logged-in account.
+    pub actor: AccountId,
+    /// Echoed on the direct reply.
+    pub req_id: Option<Value>,
+    /// The work.
+    pub work: Work,
+    /// When the session read it, for the acknowledgement latency.
+    pub received: Instant,
+}
+
+/// What became of one request.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Applied: its outputs are `Batch::outputs[range]`.
+    Applied {
+        /// The instrument it was about.
+        context: Option<InstrumentId>,
+        /// Where its outputs are.
+        range: Range<usize>,
+    },
+    /// A query's answer.
+    Answer(Value),
+    /// Refused before it reached the exchange.
+    Rejected(EdgeError),
+}
+
+/// One request's result, for the publisher.
+#[derive(Debug)]
+pub struct Item {
+    /// The session to answer.
+    pub session: SessionId,
+    /// Echoed on the direct reply.
+    pub req_id: Option<Value>,
+    /// When the session read it.
+    pub received: Instant,
+    /// The result.
+    pub outcome: Outcome,
+}
+
+/// A batch of durable results, in sequence order.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Every output of the batch's commands.
+    pub outputs: Vec<Output>,
+    /// One item per request.
+    pub items: Vec<Item>,
+}
+
+/// The core thread's state.
+pub struct Core {
+    driver: Driver,
+    last_time: u64,
+    fsync: Recorder,
+    metrics: Arc<Metrics>,
+}
+
+impl Core {
+    /// A core over a (recovered) driver.
+    pub fn new(driver: Driver, metrics: Arc<Metrics>) -> Self {
+        Self {
+            driver,
+            last_time: 0,
+            fsync: Recorder::new(),
+            metrics,
+        }
+    }
+
+    /// Runs until every sender is gone. A log failure stops the thread: nothing more could be
+    /// acknowledged, and the server shuts down rather than pretend.
+    pub fn run(mut self, rx: &Receiver<Inbound>, tx: &Sender<Batch>) -> io::Result<()> {
+        while let Ok(first) = rx.recv() {
+            let mut batch = Batch::default();
+            self.handle(first, &mut batch);
+            while batch.items.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(next) => self.handle(next, &mut batch),
+                    Err(_) => break,
+                }
+            }
+            self.metrics
+                .input_depth
+                .store(rx.len() as u64, Ordering::Relaxed);
+            if let Some(e) = self.driver.take_fatal() {
+                return Err(e);
+            }
+            let t0 = Instant::now();
+            self.driver.sync().map_err(io::Error::other)?;
+            self.fsync.record(t0.elapsed());
+            self.fsync.publish(&self.metrics.fsync);
+            self.metrics
+                .publish_depth
+                .store(tx.len() as u64 + 1, Ordering::Relaxed);
+            if tx.send(batch).is_err() {
+                break; // the publisher is gone: shutting down
+            }
+        }
+        self.driver.sync().map_err(io::Error::other)
+    }
+
+    /// The sequencer's clock: wall time in ns, never going backwards.
+    fn now(&mut self) -> Timestamp {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        self.last_time = self.last_time.max(now);
+        Timestamp(self.last_time)
+    }
+
+    fn handle(&mut self, inbound: Inbound, batch: &mut Batch) {
+        let time = self.now();
+        let start = batch.outputs.len();
+        let outcome = match &inbound.work {
+            Work::Request(request) => match self.driver.submit(inbound.actor, time, request) {
+                Err(e) => Outcome::Rejected(e),
+                Ok(Submitted::Query(q)) => Outcome::Answer(self.driver.answer(
+                    inbound.actor,
+                    &q,
+                    inbound.req_id.as_ref(),
+                )),
+                Ok(Submitted::Applied { context }) => {
+                    batch.outputs.extend_from_slice(self.driver.outputs());
+                    Outcome::Applied {
+                        context,
+                        range: start..batch.outputs.len(),
+                    }
+                }
+            },
+            Work::CancelAll => {
+                let ids = self.driver.exchange().open_orders_of(inbound.actor);
+                for order_id in ids {
+                    let command = Command::CancelOrder { order_id };
+                    self.driver.apply_command(inbound.actor, time, command);
+                    batch.outputs.extend_from_slice(self.driver.outputs());
+                }
+                Outcome::Applied {
+                    context: None,
+                    range: start..batch.outputs.len(),
+                }
+            }
+        };
+        batch.items.push(Item {
+            session: inbound.session,
+            req_id: inbound.req_id,
+            received: inbound.received,
+            outcome,
+        });
+    }
+}
