@@ -2,7 +2,8 @@
 //!
 //! Pure matching for ecomatch, the exchange core for ecological products and environmental
 //! rights: typed quantities ([`quantity`]), identifiers ([`id`]), instruments of the six
-//! families ([`instrument`]), and the continuous order book ([`book`]).
+//! families ([`instrument`]), the continuous order book ([`book`]), and the auctions
+//! ([`auction`]: the periodic call auction, and the single-sided sealed-bid auction).
 //!
 //! ## Invariants
 //! - Integers inside: prices are ticks, quantities lots; every product and sum is checked.

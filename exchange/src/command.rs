@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
 use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
@@ -67,6 +68,40 @@ pub struct OrderRequest {
     pub stp: Option<Stp>,
     /// The client's own id, echoed in every report of the order.
     pub client_order_id: Option<ClientOrderId>,
+}
+
+/// The terms of a single-sided sealed-bid auction, as an operator opens it. The seed is part of
+/// the command (and so of the log, which only the operator reads); the exchange publishes its
+/// SHA-256 at the opening and the seed itself with the result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuctionTerms {
+    /// The instrument sold.
+    pub instrument: InstrumentId,
+    /// The account selling (a reserve, a cooperative, an enterprise): it must hold the offer.
+    pub seller: AccountId,
+    /// The quantity offered.
+    pub offer: Qty,
+    /// The lowest acceptable bid price.
+    pub reserve: Price,
+    /// The highest acceptable bid price, if any.
+    pub cap: Option<Price>,
+    /// Uniform price or pay-as-bid.
+    pub format: Format,
+    /// How the bids at the clearing price share the rest.
+    pub tie_break: TieBreak,
+    /// The most one bidder may win, in basis points of the offer (rounded down to lots).
+    pub bidder_limit_bps: u16,
+    /// The most one affiliation group may win together, in basis points of the offer.
+    pub group_limit_bps: u16,
+    /// What happens when the bids do not cover the offer.
+    pub undersubscribed: Undersubscribed,
+    /// Bids are accepted from this time on.
+    pub opens: Timestamp,
+    /// Bids are accepted, amended and withdrawn until just before this time; the operator
+    /// closes the auction at or after it.
+    pub closes: Timestamp,
+    /// The seed of the tie-break draw.
+    pub seed: [u8; 32],
 }
 
 /// Everything that can change the exchange. Operator commands are refused from other accounts.
@@ -195,6 +230,36 @@ pub enum Command {
         /// The proposal.
         block_id: u64,
     },
+    /// Operator: open a sealed-bid auction of a seller's quantity, which is held from now on.
+    OpenSealedAuction(AuctionTerms),
+    /// A sealed bid in an open auction: quantity wanted at this price or below.
+    SealedBid {
+        /// The auction.
+        auction_id: u64,
+        /// The bid price.
+        price: Price,
+        /// The quantity.
+        qty: Qty,
+    },
+    /// Change one of the actor's bids while the window is open.
+    AmendBid {
+        /// The bid.
+        bid_id: u64,
+        /// New price.
+        price: Option<Price>,
+        /// New quantity.
+        qty: Option<Qty>,
+    },
+    /// Withdraw one of the actor's bids while the window is open.
+    WithdrawBid {
+        /// The bid.
+        bid_id: u64,
+    },
+    /// Operator: close an auction at or after its close time: clear, settle, release.
+    CloseSealedAuction {
+        /// The auction.
+        auction_id: u64,
+    },
 }
 
 impl Command {
@@ -209,6 +274,7 @@ impl Command {
             | Self::SetReferencePrice { instrument, .. }
             | Self::SetPhase { instrument, .. }
             | Self::ProposeBlock { instrument, .. } => Some(*instrument),
+            Self::OpenSealedAuction(t) => Some(t.instrument),
             _ => None,
         }
     }
@@ -233,6 +299,11 @@ impl Command {
             Self::ProposeBlock { .. } => "propose_block",
             Self::AcceptBlock { .. } => "accept_block",
             Self::DeclineBlock { .. } => "decline_block",
+            Self::OpenSealedAuction(_) => "open_sealed_auction",
+            Self::SealedBid { .. } => "sealed_bid",
+            Self::AmendBid { .. } => "amend_bid",
+            Self::WithdrawBid { .. } => "withdraw_bid",
+            Self::CloseSealedAuction { .. } => "close_sealed_auction",
         }
     }
 }

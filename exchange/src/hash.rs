@@ -11,6 +11,7 @@ use ecomatch_engine::book::{Side, Stp, Tif};
 use ecomatch_risk::account::AccountStatus;
 
 use crate::state::Exchange;
+use crate::wire;
 
 /// A 32-byte SHA-256 state hash.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,18 +149,72 @@ impl Exchange {
             for v in [u64::from(a.0), u64::from(*m), *n] {
                 c.u64(v);
             }
-            c.u64(self.next_block);
-            for (id, b) in &self.blocks {
+        }
+        // Once inside the loop over needs above, so that without any need recorded the block
+        // proposals were left out of the hash.
+        c.u64(self.next_block);
+        for (id, b) in &self.blocks {
+            for v in [
+                *id,
+                u64::from(b.market),
+                u64::from(b.proposer.0),
+                u64::from(b.counterparty.0),
+            ] {
+                c.u64(v);
+            }
+            c.u8(side_code(b.side));
+            for v in [b.price.ticks(), b.qty.lots(), b.expires.0] {
+                c.u64(v);
+            }
+        }
+        self.hash_auctions(c);
+    }
+
+    /// Open sealed-bid auctions by id, each with its terms (the seed included) and its bids
+    /// by bidder and bid id.
+    fn hash_auctions(&self, c: &mut Canon) {
+        // Before the first auction nothing is added, so the hashes of states (and the
+        // checkpoints of logs) from before sealed-bid auctions existed stay as they were.
+        if self.next_auction == 0 {
+            return;
+        }
+        c.u64(self.next_auction);
+        c.u64(self.next_bid);
+        c.u64(self.auctions.len() as u64);
+        for (id, a) in &self.auctions {
+            let t = &a.terms;
+            c.u64(*id);
+            c.u64(u64::from(a.market));
+            c.str(t.instrument.as_str());
+            for v in [
+                u64::from(t.seller.0),
+                t.offer.lots(),
+                t.reserve.ticks(),
+                t.cap.map_or(0, ecomatch_engine::quantity::Price::ticks),
+                u64::from(t.bidder_limit_bps),
+                u64::from(t.group_limit_bps),
+                t.opens.0,
+                t.closes.0,
+            ] {
+                c.u64(v);
+            }
+            for v in [
+                wire::format(t.format),
+                wire::tie_break(t.tie_break),
+                wire::undersubscribed(t.undersubscribed),
+            ] {
+                c.u8(v);
+            }
+            c.0.update(t.seed);
+            c.u64(a.bids.len() as u64);
+            for (&(bidder, bid_id), b) in &a.bids {
                 for v in [
-                    *id,
-                    u64::from(b.market),
-                    u64::from(b.proposer.0),
-                    u64::from(b.counterparty.0),
+                    u64::from(bidder.0),
+                    bid_id,
+                    b.price.ticks(),
+                    b.qty.lots(),
+                    b.seq,
                 ] {
-                    c.u64(v);
-                }
-                c.u8(side_code(b.side));
-                for v in [b.price.ticks(), b.qty.lots(), b.expires.0] {
                     c.u64(v);
                 }
             }

@@ -10,8 +10,10 @@ use crate::state::Exchange;
 impl Exchange {
     /// Checks every invariant and panics with a description on the first failure: each book's
     /// own invariants; the ledger's totals; every open order rests in its book with the same
-    /// open quantity; each account's held cash equals open buy lots × cash held per lot, and its
-    /// held lots the open quantity of its sells; quota usage matches the open orders.
+    /// open quantity; each account's held cash equals open buy lots × cash held per lot plus
+    /// the collateral its sealed bids require (the WCI rule per auction), and its held lots the
+    /// open quantity of its sells plus the offers of its open auctions; quota usage matches the
+    /// open orders, bids and offers; the bid index matches the auctions.
     pub fn check_invariants(&self) {
         self.ledger.check_invariants();
         let mut cash_held: BTreeMap<AccountId, u128> = BTreeMap::new();
@@ -51,6 +53,7 @@ impl Exchange {
             }
             *open.entry((o.account, o.market, o.side)).or_default() += o.leaves().lots();
         }
+        self.sealed_holds(&mut cash_held, &mut lots_held, &mut open);
         let resting: usize = self
             .markets
             .iter()
@@ -92,5 +95,46 @@ impl Exchange {
                 );
             }
         }
+    }
+
+    /// Adds what the open sealed-bid auctions hold: each bidder's collateral and open bid
+    /// quantity, each seller's offer; and checks every bid against the index and the terms.
+    fn sealed_holds(
+        &self,
+        cash_held: &mut BTreeMap<AccountId, u128>,
+        lots_held: &mut BTreeMap<(AccountId, u32), u64>,
+        open: &mut BTreeMap<(AccountId, u32, Side), u64>,
+    ) {
+        let mut bids = 0;
+        for (id, a) in &self.auctions {
+            let t = &a.terms;
+            assert!(*id <= self.next_auction, "auction {id} beyond the counter");
+            *lots_held.entry((t.seller, a.market)).or_default() += t.offer.lots();
+            *open.entry((t.seller, a.market, Side::Sell)).or_default() += t.offer.lots();
+            for bidder in a.bidders() {
+                let collateral = self.held_collateral(a, bidder);
+                *cash_held.entry(bidder).or_default() += u128::from(collateral.fen());
+            }
+            for (&(bidder, bid_id), b) in &a.bids {
+                assert_eq!(
+                    self.bid_index.get(&bid_id),
+                    Some(&(*id, bidder)),
+                    "bid {bid_id} is not indexed"
+                );
+                assert!(bid_id <= self.next_bid, "bid {bid_id} beyond the counter");
+                assert!(!b.qty.is_zero(), "bid {bid_id} without quantity");
+                assert!(
+                    b.price >= t.reserve && t.cap.is_none_or(|cap| b.price <= cap),
+                    "bid {bid_id} outside the reserve and the cap"
+                );
+                *open.entry((bidder, a.market, Side::Buy)).or_default() += b.qty.lots();
+                bids += 1;
+            }
+        }
+        assert_eq!(
+            bids,
+            self.bid_index.len(),
+            "the bid index holds closed bids"
+        );
     }
 }

@@ -1,16 +1,19 @@
 //! # ecomatch-exchange
 //!
 //! The exchange core: one deterministic state machine that takes [`Sequenced`] commands (order
-//! entry, cancel, amend, and every operator command) and returns [`Output`] messages. It owns the
-//! books (from `ecomatch-engine`) and the ledger and pre-trade gate (from `ecomatch-risk`), and
-//! glues them: every order passes the gate, reserves cash or lots, reaches its book, and each
-//! fill settles delivery versus payment at once.
+//! entry, cancel, amend, call auctions, block trades, sealed-bid auctions, and every operator
+//! command) and returns [`Output`] messages. It owns the books (from `ecomatch-engine`) and the
+//! ledger and pre-trade gate (from `ecomatch-risk`), and glues them: every order or bid passes
+//! the gate, reserves cash or lots, reaches its book or auction, and each fill settles delivery
+//! versus payment through one settlement path.
 //!
 //! ## Invariants
 //! - A command either applies in full or is refused with one reject and changes nothing.
-//! - Cash held by an account equals, over its open buy orders, open lots × cash held per lot;
-//!   lots held equal the open quantity of its sell orders; cash and every holding are conserved
-//!   by trading (checked by [`Exchange::check_invariants`]).
+//! - Cash held by an account equals, over its open buy orders, open lots × cash held per lot,
+//!   plus the collateral of its sealed bids (per auction, the WCI rule over its bids); lots held
+//!   equal the open quantity of its sell orders plus the offers of its open auctions; cash and
+//!   every holding are conserved by trading (checked by [`Exchange::check_invariants`]).
+//! - Sealed bids never reach public market data before the auction's result.
 //! - No clock and no randomness: time and sequence come from the command, so replaying the same
 //!   commands gives the same outputs and the same [`Exchange::state_hash`].
 //!
@@ -33,6 +36,7 @@ pub mod hash;
 mod invariants;
 mod operator;
 pub mod output;
+pub mod sealed;
 pub mod snapshot;
 pub mod state;
 mod trading;

@@ -95,7 +95,12 @@ impl Exchange {
             | Command::AmendOrder { .. }
             | Command::ProposeBlock { .. }
             | Command::AcceptBlock { .. }
-            | Command::DeclineBlock { .. } => {
+            | Command::DeclineBlock { .. }
+            | Command::OpenSealedAuction(_)
+            | Command::SealedBid { .. }
+            | Command::AmendBid { .. }
+            | Command::WithdrawBid { .. }
+            | Command::CloseSealedAuction { .. } => {
                 unreachable!("trading commands are applied by the trading module")
             }
         }
@@ -161,7 +166,8 @@ impl Exchange {
     }
 
     /// Kill switch: the account is marked killed, then each of its open orders is canceled in
-    /// order-id order (a deterministic order, whatever the hash map holds).
+    /// order-id order (a deterministic order, whatever the hash map holds), and each of its
+    /// sealed bids withdrawn in bid-id order.
     fn kill(
         &mut self,
         account: AccountId,
@@ -179,6 +185,7 @@ impl Exchange {
         for (id, m) in ids {
             self.cancel_order(m, id, CancelReason::KillSwitch, cmd.time, out)?;
         }
+        self.withdraw_all_bids(account, out);
         out.push(private(account, Message::Status(AccountStatus::Killed)));
         Ok(())
     }

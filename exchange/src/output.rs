@@ -145,6 +145,8 @@ pub enum Reject {
     ModeNotAllowed,
     /// A block trade command was refused.
     Block(crate::block::BlockError),
+    /// A sealed-bid auction command was refused.
+    Sealed(crate::sealed::SealedError),
 }
 
 impl Reject {
@@ -159,6 +161,7 @@ impl Reject {
             Self::NotAuthorized => "NOT_AUTHORIZED",
             Self::ModeNotAllowed => "MODE_NOT_ALLOWED",
             Self::Block(e) => e.code(),
+            Self::Sealed(e) => e.code(),
         }
     }
 }
@@ -174,6 +177,7 @@ impl fmt::Display for Reject {
             Self::NotAuthorized => f.write_str("this account may not do that"),
             Self::ModeNotAllowed => f.write_str("the instrument does not trade in this mode"),
             Self::Block(e) => f.write_str(e.message()),
+            Self::Sealed(e) => f.write_str(e.message()),
         }
     }
 }
@@ -306,6 +310,80 @@ pub enum Message {
     },
     /// An account's status changed (private to it).
     Status(ecomatch_risk::account::AccountStatus),
+    /// An operator command on a sealed-bid auction done, naming the auction (private).
+    AuctionDone {
+        /// The command's name.
+        command: &'static str,
+        /// The auction.
+        auction_id: u64,
+    },
+    /// A sealed bid's state (private to its bidder; never public before the result).
+    Bid(crate::sealed::BidReport),
+    /// A trade of a sealed-bid auction, to the winning bidder and to the seller (private).
+    SealedFill(crate::sealed::SealedFill),
+    /// A sealed-bid auction opened: its terms and the SHA-256 of its seed (public).
+    AuctionOpened(crate::sealed::AuctionNotice),
+    /// A public trade of a sealed-bid auction.
+    SealedTrade {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The auction.
+        auction_id: u64,
+        /// The trade.
+        trade_id: TradeId,
+        /// The price paid.
+        price: Price,
+        /// Quantity.
+        qty: Qty,
+        /// When.
+        time: Timestamp,
+    },
+    /// What one bidder won in a sealed-bid auction (public, just before the result).
+    Allocation {
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The auction.
+        auction_id: u64,
+        /// The winning bidder.
+        bidder: AccountId,
+        /// The quantity won.
+        qty: Qty,
+        /// What it pays, before fees.
+        value: Cash,
+    },
+    /// A sealed-bid auction's result, with its seed revealed (public).
+    AuctionResult(crate::sealed::AuctionResult),
+}
+
+impl Message {
+    /// The instrument of a public market-data message (every public message has one; its
+    /// `seq` counts in that instrument's sequence); `None` for private messages.
+    pub const fn public_instrument(&self) -> Option<InstrumentId> {
+        match *self {
+            Self::Trade { instrument, .. }
+            | Self::Level { instrument, .. }
+            | Self::Phase { instrument, .. }
+            | Self::Reference { instrument, .. }
+            | Self::BlockTrade { instrument, .. }
+            | Self::Indicative { instrument, .. }
+            | Self::AuctionTrade { instrument, .. }
+            | Self::SealedTrade { instrument, .. }
+            | Self::Allocation { instrument, .. } => Some(instrument),
+            Self::AuctionOpened(n) => Some(n.instrument),
+            Self::AuctionResult(r) => Some(r.instrument),
+            Self::Order(_)
+            | Self::Fill(_)
+            | Self::Reject(_)
+            | Self::Done { .. }
+            | Self::Cash(_)
+            | Self::Holding { .. }
+            | Self::Block(_)
+            | Self::Status(_)
+            | Self::AuctionDone { .. }
+            | Self::Bid(_)
+            | Self::SealedFill(_) => None,
+        }
+    }
 }
 
 /// A message and who it is for. `reply` marks the direct answer to the command's sender, so

@@ -10,6 +10,7 @@ use ecomatch_risk::gate::{GepRecord, Usage};
 use ecomatch_risk::ledger::Balance;
 
 use crate::command::ClientOrderId;
+use crate::sealed::{Auction, OpenBid};
 use crate::state::{Exchange, OpenOrder};
 use crate::wire::{self, DecodeError, Reader, Writer};
 
@@ -100,7 +101,28 @@ impl Exchange {
                 );
             }
         }
+        self.snapshot_auctions(&mut w);
         buf
+    }
+
+    /// Open sealed-bid auctions by id: market, terms (with the seed), bids by bidder and id.
+    /// The collateral is not written: it is a function of the bids.
+    fn snapshot_auctions(&self, w: &mut Writer<'_>) {
+        w.u64(self.next_auction);
+        w.u64(self.next_bid);
+        w.u64(self.auctions.len() as u64);
+        for (id, a) in &self.auctions {
+            w.u64(*id);
+            w.u32(a.market);
+            w.auction_terms(&a.terms);
+            w.u64(a.bids.len() as u64);
+            for (&(bidder, bid_id), b) in &a.bids {
+                w.u32(bidder.0);
+                for v in [bid_id, b.price.ticks(), b.qty.lots(), b.seq] {
+                    w.u64(v);
+                }
+            }
+        }
     }
 
     fn snapshot_maps(&self, w: &mut Writer<'_>) {
@@ -161,6 +183,7 @@ impl Exchange {
         for m in 0..base.markets.len() {
             restore_market(&mut base, m, &mut r)?;
         }
+        restore_auctions(&mut base, &mut r)?;
         if !r.0.is_empty() {
             return Err(DecodeError("trailing bytes"));
         }
@@ -317,6 +340,50 @@ fn restore_market(ex: &mut Exchange, m: usize, r: &mut Reader<'_>) -> Result<(),
             client_order_id,
         };
         ex.orders.insert(id, open);
+    }
+    Ok(())
+}
+
+fn restore_auctions(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+    ex.auctions.clear();
+    ex.bid_index.clear();
+    if r.0.is_empty() {
+        // Written before sealed-bid auctions existed: there were none.
+        ex.next_auction = 0;
+        ex.next_bid = 0;
+        return Ok(());
+    }
+    ex.next_auction = r.u64()?;
+    ex.next_bid = r.u64()?;
+    for _ in 0..r.u64()? {
+        let id = r.u64()?;
+        let market = r.u32()?;
+        let terms = r.auction_terms()?;
+        if ex.by_id.get(&terms.instrument) != Some(&market) {
+            return Err(DecodeError("an auction on an unknown market"));
+        }
+        let mut bids = std::collections::BTreeMap::new();
+        for _ in 0..r.u64()? {
+            let bidder = AccountId(r.u32()?);
+            let bid_id = r.u64()?;
+            let bid = OpenBid {
+                price: Price::from_ticks(r.u64()?),
+                qty: Qty::from_lots(r.u64()?),
+                seq: r.u64()?,
+            };
+            bids.insert((bidder, bid_id), bid);
+            if ex.bid_index.insert(bid_id, (id, bidder)).is_some() {
+                return Err(DecodeError("a bid in two places"));
+            }
+        }
+        ex.auctions.insert(
+            id,
+            Auction {
+                market,
+                terms,
+                bids,
+            },
+        );
     }
     Ok(())
 }

@@ -132,6 +132,14 @@ pub struct Exchange {
     pub(crate) blocks: BTreeMap<u64, crate::block::Block>,
     /// The id of the last block proposal.
     pub(crate) next_block: u64,
+    /// Open sealed-bid auctions, by id.
+    pub(crate) auctions: BTreeMap<u64, crate::sealed::Auction>,
+    /// Every open sealed bid: its auction and bidder (derived from `auctions`).
+    pub(crate) bid_index: BTreeMap<u64, (u64, AccountId)>,
+    /// The id of the last sealed-bid auction.
+    pub(crate) next_auction: u64,
+    /// The id of the last sealed bid.
+    pub(crate) next_bid: u64,
     /// Scratch buffer for book events, reused by every command.
     pub(crate) events: Vec<Event>,
 }
@@ -182,6 +190,10 @@ impl Exchange {
             public_seq: vec![0; n_markets],
             blocks: BTreeMap::new(),
             next_block: 0,
+            auctions: BTreeMap::new(),
+            bid_index: BTreeMap::new(),
+            next_auction: 0,
+            next_bid: 0,
             events: Vec::with_capacity(1024),
         };
         let mut out = Vec::new();

@@ -49,6 +49,11 @@ impl Exchange {
             Command::ProposeBlock { .. }
             | Command::AcceptBlock { .. }
             | Command::DeclineBlock { .. } => self.block_command(cmd, out),
+            Command::OpenSealedAuction(_)
+            | Command::SealedBid { .. }
+            | Command::AmendBid { .. }
+            | Command::WithdrawBid { .. }
+            | Command::CloseSealedAuction { .. } => self.sealed_command(cmd, out),
             _ => self.operator(cmd, out),
         }
     }
@@ -549,30 +554,11 @@ impl Exchange {
         reports: [(OrderId, Liquidity); 2],
         out: &mut Vec<Output>,
     ) -> TradeId {
-        let listing = &self.markets[m as usize].listing;
-        let instrument = listing.instrument.spec().id;
-        let amount = price
-            .checked_mul(qty)
-            .and_then(|n| n.to_cash(listing.instrument.cash_per_tick_lot()))
-            .expect("trade value fits: it was held");
-        let fee_each = fee(amount, listing.fee_bps).expect("fee fits");
         let (buyer, seller) = (self.orders[&buy], self.orders[&sell]);
-        let settlement = Settlement {
-            instrument,
-            buyer: buyer.account,
-            seller: seller.account,
-            fee_account: self.fee_account,
-            qty,
-            amount,
-            buyer_fee: fee_each,
-            seller_fee: fee_each,
-            buyer_hold: Cash::from_fen(buyer.per_lot_hold * qty.lots()),
-        };
-        self.ledger
-            .settle(&settlement)
-            .expect("holds back every fill");
-        self.next_trade += 1;
-        let trade_id = TradeId(self.next_trade);
+        let hold = Cash::from_fen(buyer.per_lot_hold * qty.lots());
+        let (trade_id, fee_each, _) =
+            self.settle_dvp(m, (buyer.account, seller.account), price, qty, Some(hold));
+        let instrument = self.markets[m as usize].listing.instrument.spec().id;
         for (id, liquidity) in reports {
             let o = self.orders.get_mut(&id).expect("a trading order is open");
             o.filled = o.filled.checked_add(qty).expect("fill within the order");
@@ -614,6 +600,46 @@ impl Exchange {
             });
         }
         trade_id
+    }
+
+    /// The one settlement path of every trade: delivery versus payment of `qty` at `price` in
+    /// the ledger, the seller's held lots to the buyer and the buyer's held cash to the seller,
+    /// each paying the listing's fee. `buyer_hold` is how much of the buyer's held cash the
+    /// trade releases (the rest returns to its available cash); `None` releases exactly what
+    /// it pays. Returns the new trade's id, the fee of each side and what the buyer paid.
+    pub(crate) fn settle_dvp(
+        &mut self,
+        m: u32,
+        (buyer, seller): (AccountId, AccountId),
+        price: Price,
+        qty: Qty,
+        buyer_hold: Option<Cash>,
+    ) -> (TradeId, Cash, Cash) {
+        let listing = &self.markets[m as usize].listing;
+        let amount = price
+            .checked_mul(qty)
+            .and_then(|n| n.to_cash(listing.instrument.cash_per_tick_lot()))
+            .expect("trade value fits: it was held");
+        let fee_each = fee(amount, listing.fee_bps).expect("fee fits");
+        let pays = amount
+            .checked_add(fee_each)
+            .expect("payment fits: it was held");
+        let settlement = Settlement {
+            instrument: listing.instrument.spec().id,
+            buyer,
+            seller,
+            fee_account: self.fee_account,
+            qty,
+            amount,
+            buyer_fee: fee_each,
+            seller_fee: fee_each,
+            buyer_hold: buyer_hold.unwrap_or(pays),
+        };
+        self.ledger
+            .settle(&settlement)
+            .expect("holds back every fill");
+        self.next_trade += 1;
+        (TradeId(self.next_trade), fee_each, pays)
     }
 }
 

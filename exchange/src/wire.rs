@@ -2,7 +2,8 @@
 //! short length-prefixed strings, one tag byte per enum. Not JSON: it is several times smaller
 //! and needs no allocation to write. The log stores commands in it; snapshots the state.
 
-use crate::command::{ClientOrderId, Command, OrderRequest, Sequenced};
+use crate::command::{AuctionTerms, ClientOrderId, Command, OrderRequest, Sequenced};
+use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
 use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
@@ -45,6 +46,11 @@ impl Writer<'_> {
         let len = u8::try_from(s.len()).expect("short strings are at most 255 bytes");
         self.u8(len);
         self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// A primitive of the encoding.
+    pub fn bytes32(&mut self, v: &[u8; 32]) {
+        self.0.extend_from_slice(v);
     }
 
     /// A primitive of the encoding.
@@ -141,6 +147,19 @@ impl Writer<'_> {
                 self.u8(14);
                 self.u64(order_id.0);
             }
+            Command::ProposeBlock { .. }
+            | Command::AcceptBlock { .. }
+            | Command::DeclineBlock { .. } => self.block_command(c),
+            Command::OpenSealedAuction(_)
+            | Command::SealedBid { .. }
+            | Command::AmendBid { .. }
+            | Command::WithdrawBid { .. }
+            | Command::CloseSealedAuction { .. } => self.sealed_command(c),
+        }
+    }
+
+    fn block_command(&mut self, c: &Command) {
+        match *c {
             Command::ProposeBlock {
                 instrument,
                 counterparty,
@@ -165,7 +184,59 @@ impl Writer<'_> {
                 self.u8(17);
                 self.u64(block_id);
             }
+            _ => unreachable!("only block trade commands come here"),
         }
+    }
+
+    fn sealed_command(&mut self, c: &Command) {
+        match *c {
+            Command::OpenSealedAuction(t) => {
+                self.u8(18);
+                self.auction_terms(&t);
+            }
+            Command::SealedBid {
+                auction_id,
+                price,
+                qty,
+            } => {
+                self.u8(19);
+                self.u64(auction_id);
+                self.u64(price.ticks());
+                self.u64(qty.lots());
+            }
+            Command::AmendBid { bid_id, price, qty } => {
+                self.u8(20);
+                self.u64(bid_id);
+                self.opt_u64(price.map(Price::ticks));
+                self.opt_u64(qty.map(Qty::lots));
+            }
+            Command::WithdrawBid { bid_id } => {
+                self.u8(21);
+                self.u64(bid_id);
+            }
+            Command::CloseSealedAuction { auction_id } => {
+                self.u8(22);
+                self.u64(auction_id);
+            }
+            _ => unreachable!("only sealed-bid auction commands come here"),
+        }
+    }
+
+    /// The terms of a sealed-bid auction (in commands and snapshots).
+    pub fn auction_terms(&mut self, t: &AuctionTerms) {
+        self.short_str(t.instrument.as_str());
+        self.u32(t.seller.0);
+        self.u64(t.offer.lots());
+        self.u64(t.reserve.ticks());
+        self.opt_u64(t.cap.map(Price::ticks));
+        self.u8(format(t.format));
+        self.u8(tie_break(t.tie_break));
+        self.u32(u32::from(t.bidder_limit_bps));
+        self.u32(u32::from(t.group_limit_bps));
+        self.u8(undersubscribed(t.undersubscribed));
+        self.u64(t.opens.0);
+        self.u64(t.closes.0);
+        self.bytes32(&t.seed);
     }
 
     fn account_cash(&mut self, tag: u8, account: AccountId, amount: Cash) {
@@ -210,6 +281,31 @@ pub fn stp(s: Stp) -> u8 {
     }
 }
 
+/// The tag of an auction format.
+pub fn format(f: Format) -> u8 {
+    match f {
+        Format::Uniform => 0,
+        Format::PayAsBid => 1,
+    }
+}
+
+/// The tag of a tie-break rule.
+pub fn tie_break(t: TieBreak) -> u8 {
+    match t {
+        TieBreak::Time => 0,
+        TieBreak::ProRata => 1,
+        TieBreak::Random => 2,
+    }
+}
+
+/// The tag of an undersubscription policy.
+pub fn undersubscribed(u: Undersubscribed) -> u8 {
+    match u {
+        Undersubscribed::Cancel => 0,
+        Undersubscribed::SellAtReserve => 1,
+    }
+}
+
 /// Reads encoded values from a slice.
 pub struct Reader<'a>(pub &'a [u8]);
 
@@ -246,6 +342,13 @@ impl Reader<'_> {
     pub fn short_str(&mut self) -> Result<&str, DecodeError> {
         let n = usize::from(self.u8()?);
         core::str::from_utf8(self.take(n)?).map_err(|_| DecodeError("string is not UTF-8"))
+    }
+
+    /// A primitive of the encoding.
+    pub fn bytes32(&mut self) -> Result<[u8; 32], DecodeError> {
+        let mut v = [0u8; 32];
+        v.copy_from_slice(self.take(32)?);
+        Ok(v)
     }
 
     /// A primitive of the encoding.
@@ -353,7 +456,51 @@ impl Reader<'_> {
             17 => Command::DeclineBlock {
                 block_id: self.u64()?,
             },
+            tag @ 18..=22 => self.sealed_command(tag)?,
             _ => return Err(DecodeError("unknown command tag")),
+        })
+    }
+
+    fn sealed_command(&mut self, tag: u8) -> Result<Command, DecodeError> {
+        Ok(match tag {
+            18 => Command::OpenSealedAuction(self.auction_terms()?),
+            19 => Command::SealedBid {
+                auction_id: self.u64()?,
+                price: Price::from_ticks(self.u64()?),
+                qty: Qty::from_lots(self.u64()?),
+            },
+            20 => Command::AmendBid {
+                bid_id: self.u64()?,
+                price: self.opt_u64()?.map(Price::from_ticks),
+                qty: self.opt_u64()?.map(Qty::from_lots),
+            },
+            21 => Command::WithdrawBid {
+                bid_id: self.u64()?,
+            },
+            22 => Command::CloseSealedAuction {
+                auction_id: self.u64()?,
+            },
+            _ => return Err(DecodeError("unknown command tag")),
+        })
+    }
+
+    /// The terms of a sealed-bid auction.
+    pub fn auction_terms(&mut self) -> Result<AuctionTerms, DecodeError> {
+        let bps = |v: u32| u16::try_from(v).map_err(|_| DecodeError("bad purchase limit"));
+        Ok(AuctionTerms {
+            instrument: self.instrument()?,
+            seller: AccountId(self.u32()?),
+            offer: Qty::from_lots(self.u64()?),
+            reserve: Price::from_ticks(self.u64()?),
+            cap: self.opt_u64()?.map(Price::from_ticks),
+            format: format_of(self.u8()?)?,
+            tie_break: tie_break_of(self.u8()?)?,
+            bidder_limit_bps: bps(self.u32()?)?,
+            group_limit_bps: bps(self.u32()?)?,
+            undersubscribed: undersubscribed_of(self.u8()?)?,
+            opens: Timestamp(self.u64()?),
+            closes: Timestamp(self.u64()?),
+            seed: self.bytes32()?,
         })
     }
 
@@ -448,4 +595,28 @@ pub fn status_of(v: u8) -> Result<AccountStatus, DecodeError> {
     .into_iter()
     .find(|s| *s as u8 == v)
     .ok_or(DecodeError("bad account status"))
+}
+
+/// The auction format of a tag.
+pub fn format_of(v: u8) -> Result<Format, DecodeError> {
+    [Format::Uniform, Format::PayAsBid]
+        .into_iter()
+        .find(|f| format(*f) == v)
+        .ok_or(DecodeError("bad auction format"))
+}
+
+/// The tie-break rule of a tag.
+pub fn tie_break_of(v: u8) -> Result<TieBreak, DecodeError> {
+    [TieBreak::Time, TieBreak::ProRata, TieBreak::Random]
+        .into_iter()
+        .find(|t| tie_break(*t) == v)
+        .ok_or(DecodeError("bad tie-break"))
+}
+
+/// The undersubscription policy of a tag.
+pub fn undersubscribed_of(v: u8) -> Result<Undersubscribed, DecodeError> {
+    [Undersubscribed::Cancel, Undersubscribed::SellAtReserve]
+        .into_iter()
+        .find(|u| undersubscribed(*u) == v)
+        .ok_or(DecodeError("bad undersubscription policy"))
 }

@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use ecomatch_engine::book::Side;
-use ecomatch_engine::id::{InstrumentId, Seq, TradeId};
+use ecomatch_engine::id::{InstrumentId, Seq, Timestamp, TradeId};
+use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_exchange::{Exchange, Message};
 
 use crate::config::Source;
@@ -40,7 +41,8 @@ pub struct TradeRow {
     pub price: String,
     /// Quantity (decimal).
     pub qty: String,
-    /// Taker side.
+    /// The taker's side (`buy`, `sell`), or how the trade was made: `auction` (a call
+    /// auction's uncross), `block`, `sealed` (a sealed-bid auction).
     pub aggressor: String,
     /// Buyer account.
     pub buyer: String,
@@ -82,57 +84,12 @@ pub fn replay(dir: &Path, opts: &Options) -> Result<Report, StartError> {
         let names = names.borrow();
         let names = names.as_ref().expect("genesis first");
         for o in outs {
-            match o.msg {
-                Message::Fill(f) => {
-                    note_side(&mut sides, f.trade_id, f.side, recipient_name(names, o.to));
-                }
-                Message::Block(b) if b.trade_id.is_some() => {
-                    let trade = b.trade_id.expect("checked");
-                    note_side(&mut sides, trade, b.side, recipient_name(names, o.to));
-                }
-                Message::Trade {
-                    instrument,
-                    trade_id,
-                    price,
-                    qty,
-                    aggressor,
-                    time,
-                } => {
-                    trades.push(row(
-                        names,
-                        &mut sides,
-                        cmd.seq.0,
-                        instrument,
-                        trade_id,
-                        (price, qty, time),
-                        aggressor.as_str(),
-                    ));
-                }
-                Message::AuctionTrade {
-                    instrument,
-                    trade_id,
-                    price,
-                    qty,
-                    time,
-                }
-                | Message::BlockTrade {
-                    instrument,
-                    trade_id,
-                    price,
-                    qty,
-                    time,
-                } => {
-                    let how = if matches!(o.msg, Message::BlockTrade { .. }) {
-                        "block"
-                    } else {
-                        "auction"
-                    };
-                    let t = (price, qty, time);
-                    trades.push(row(
-                        names, &mut sides, cmd.seq.0, instrument, trade_id, t, how,
-                    ));
-                }
-                _ => {}
+            if let Some((trade, side)) = trade_side(&o.msg) {
+                note_side(&mut sides, trade, side, recipient_name(names, o.to));
+            } else if let Some((instrument, trade_id, t, how)) = print(&o.msg) {
+                trades.push(row(
+                    names, &mut sides, cmd.seq.0, instrument, trade_id, t, how,
+                ));
             }
         }
     };
@@ -197,6 +154,56 @@ impl Progress {
         if self.shown {
             eprintln!();
         }
+    }
+}
+
+/// The trade and the recipient's side of a private report of a trade.
+fn trade_side(msg: &Message) -> Option<(TradeId, Side)> {
+    match *msg {
+        Message::Fill(f) => Some((f.trade_id, f.side)),
+        Message::SealedFill(f) => Some((f.trade_id, f.side)),
+        Message::Block(b) => b.trade_id.map(|t| (t, b.side)),
+        _ => None,
+    }
+}
+
+/// A public trade print: instrument, trade, (price, quantity, time), and how it traded (the
+/// taker's side, or `auction`, `block`, `sealed`).
+type Print = (InstrumentId, TradeId, (Price, Qty, Timestamp), &'static str);
+
+fn print(msg: &Message) -> Option<Print> {
+    match *msg {
+        Message::Trade {
+            instrument,
+            trade_id,
+            price,
+            qty,
+            aggressor,
+            time,
+        } => Some((instrument, trade_id, (price, qty, time), aggressor.as_str())),
+        Message::AuctionTrade {
+            instrument,
+            trade_id,
+            price,
+            qty,
+            time,
+        } => Some((instrument, trade_id, (price, qty, time), "auction")),
+        Message::BlockTrade {
+            instrument,
+            trade_id,
+            price,
+            qty,
+            time,
+        } => Some((instrument, trade_id, (price, qty, time), "block")),
+        Message::SealedTrade {
+            instrument,
+            trade_id,
+            price,
+            qty,
+            time,
+            ..
+        } => Some((instrument, trade_id, (price, qty, time), "sealed")),
+        _ => None,
     }
 }
 

@@ -405,6 +405,7 @@ impl Driver {
                 protocol::book_snapshot(&self.ex, *instrument, *depth)
             }
             Query::Account => protocol::account_snapshot(&self.ex, actor),
+            Query::Gep { instrument } => protocol::gep_snapshot(&self.ex, *instrument),
         };
         let mut m = Map::new();
         m.insert(
@@ -426,11 +427,17 @@ impl Driver {
     }
 }
 
-/// The instrument of the order an amend or cancel of `actor` names (before it applies).
+/// The instrument of the order, bid or auction a command of `actor` names (before it applies).
 fn order_instrument(ex: &Exchange, actor: AccountId, command: &Command) -> Option<InstrumentId> {
     match *command {
         Command::AmendOrder { order_id, .. } | Command::CancelOrder { order_id } => {
             ex.order_instrument(order_id, actor)
+        }
+        Command::AmendBid { bid_id, .. } | Command::WithdrawBid { bid_id } => {
+            ex.bid_instrument(bid_id, actor)
+        }
+        Command::SealedBid { auction_id, .. } | Command::CloseSealedAuction { auction_id } => {
+            ex.auction_instrument(auction_id)
         }
         _ => None,
     }

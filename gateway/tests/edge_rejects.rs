@@ -38,7 +38,7 @@ fn every_edge_code() {
     let cases = [
         ("not json".to_owned(), "BAD_JSON"),
         ("[1,2]".to_owned(), "BAD_JSON"),
-        (format!(r#"{{{AT},"op":"launch"}}"#), "BAD_REQUEST"),
+        (format!(r#"{{{AT},"op":"launch"}}"#), "UNKNOWN_OP"),
         (
             order(r#""side":"buy","type":"limit","price":"50.00","qty":"1","colour":"red""#),
             "BAD_REQUEST",
@@ -151,4 +151,77 @@ fn req_id_is_echoed_on_refusals_and_queries() {
         (v["type"].as_str(), v["req_id"].as_i64()),
         (Some("book"), Some(7))
     );
+}
+
+#[test]
+fn sealed_auction_edge_codes() {
+    let mut d = Driver::new(ecomatch_exchange::demo::exchange());
+    let open = |extra: &str| {
+        format!(
+            r#"{{"as":"operator","at":"2026-03-02T09:00:00Z","op":"open_sealed_auction","instrument":"LS-FCS-2024","seller":"lishui-coop","offer":"1000","reserve":"45.00","opens_at":"2026-03-02T09:30:00Z","closes_at":"2026-03-02T11:30:00Z",{extra}}}"#
+        )
+    };
+    let seed = format!(r#""seed":"{}""#, "ab".repeat(32));
+    let cases = [
+        (open(r#""seed":"abc""#), "BAD_SEED"),
+        (
+            open(&format!(r#""seed":"{}""#, "+f".repeat(32))),
+            "BAD_SEED",
+        ),
+        (
+            open(&format!(r#"{seed},"bidder_limit":"12.345""#)),
+            "BAD_PURCHASE_LIMIT",
+        ),
+        (
+            open(&format!(r#"{seed},"group_limit":"0""#)),
+            "BAD_PURCHASE_LIMIT",
+        ),
+        (
+            open(&format!(r#"{seed},"group_limit":"100.01""#)),
+            "BAD_PURCHASE_LIMIT",
+        ),
+        // A repeated field takes the last value, as serde_json does.
+        (
+            open(&format!(r#"{seed},"reserve":"45.001""#)),
+            "PRICE_NOT_ON_TICK",
+        ),
+        (
+            open(&format!(r#"{seed},"cap":"45.001""#)),
+            "PRICE_NOT_ON_TICK",
+        ),
+        (open(&format!(r#"{seed},"offer":"1.5""#)), "QTY_NOT_ON_LOT"),
+        (
+            format!(r#"{{{AT},"op":"sealed_bid","auction_id":"one","price":"50.00","qty":"1"}}"#),
+            "BAD_AUCTION_ID",
+        ),
+        (
+            format!(r#"{{{AT},"op":"sealed_bid","auction_id":"9","price":"50.00","qty":"1"}}"#),
+            "UNKNOWN_AUCTION",
+        ),
+        (
+            format!(r#"{{{AT},"op":"withdraw_bid","bid_id":"-1"}}"#),
+            "BAD_BID_ID",
+        ),
+        (
+            format!(r#"{{{AT},"op":"amend_bid","bid_id":"1"}}"#),
+            "BAD_REQUEST",
+        ),
+    ];
+    for (line, want) in cases {
+        assert_eq!(code(&mut d, &line), want, "{line}");
+    }
+    // A well-formed opening passes the edge; its bids convert with the instrument's tick.
+    let mut out = Vec::new();
+    let line = open(&format!(r#"{seed},"bidder_limit":"12.5""#));
+    d.line(&line, &mut out).expect("write to a Vec");
+    let text = String::from_utf8(out).expect("utf-8");
+    let notice: Value = serde_json::from_str(text.lines().nth(1).expect("a notice")).unwrap();
+    assert_eq!(notice["bidder_limit"], "125", "12.5 % of 1,000");
+    let done: Value = serde_json::from_str(text.lines().last().expect("a reply")).unwrap();
+    assert_eq!(
+        (done["type"].as_str(), done["auction_id"].as_str()),
+        (Some("done"), Some("1"))
+    );
+    let bid = format!(r#"{{{AT},"op":"sealed_bid","auction_id":"1","price":"50.005","qty":"1"}}"#);
+    assert_eq!(code(&mut d, &bid), "PRICE_NOT_ON_TICK");
 }

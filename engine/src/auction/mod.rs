@@ -1,4 +1,5 @@
-//! The periodic call auction: pure price determination and allocation (DESIGN.md §3).
+//! Auctions: the periodic call auction (this module: pure price determination and allocation,
+//! DESIGN.md §3) and the single-sided sealed-bid auction of a seller's offer ([`sealed`]).
 //!
 //! During the call phase orders only collect; nothing matches. After every change the venue
 //! publishes the [`indicative`] price, volume and imbalance, and at the end of the call the
@@ -34,6 +35,7 @@
 
 mod allocate;
 mod price;
+pub mod sealed;
 
 #[cfg(test)]
 mod properties;

@@ -29,17 +29,17 @@ pub fn rfc3339(t: Timestamp) -> String {
     humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_nanos(t.0)).to_string()
 }
 
-struct Units<'a> {
-    ex: &'a Exchange,
-    inst: InstrumentId,
+pub(super) struct Units<'a> {
+    pub(super) ex: &'a Exchange,
+    pub(super) inst: InstrumentId,
 }
 
 impl Units<'_> {
-    fn px(&self, p: Price) -> String {
+    pub(super) fn px(&self, p: Price) -> String {
         p.to_decimal(self.spec().tick).to_string()
     }
 
-    fn q(&self, q: Qty) -> String {
+    pub(super) fn q(&self, q: Qty) -> String {
         q.to_decimal(self.spec().lot).to_string()
     }
 
@@ -115,6 +115,16 @@ fn body(ex: &Exchange, msg: &Message, seq: u64) -> Value {
         }
         Message::Status(s) => json!({"type": "account_status", "status": status_str(s)}),
         Message::Block(b) => block_body(ex, &b),
+        Message::AuctionDone {
+            command,
+            auction_id,
+        } => json!({"type": "done", "op": command, "auction_id": auction_id.to_string()}),
+        Message::Bid(b) => super::sealed::bid_body(ex, &b),
+        Message::SealedFill(f) => super::sealed::fill_body(ex, &f),
+        Message::AuctionOpened(_)
+        | Message::SealedTrade { .. }
+        | Message::Allocation { .. }
+        | Message::AuctionResult(_) => super::sealed::public_body(ex, msg, seq),
         _ => public_body(ex, msg, seq),
     }
 }
@@ -348,6 +358,33 @@ pub fn book_snapshot(ex: &Exchange, instrument: InstrumentId, depth: usize) -> V
     };
     json!({"type": "book", "instrument": instrument.as_str(), "phase": book.phase().as_str(),
         "bids": side(Side::Buy), "asks": side(Side::Sell)})
+}
+
+/// The reply to `get_gep`: every account with a GEP record for the indicator (counties), in
+/// account order, with its target, achievement, what it may still trade, and what it has
+/// bought, sold and has open.
+pub fn gep_snapshot(ex: &Exchange, instrument: InstrumentId) -> Value {
+    let u = Units {
+        ex,
+        inst: instrument,
+    };
+    let lots = |n: u64| u.q(Qty::from_lots(n));
+    let counties: Vec<Value> = ex
+        .ledger()
+        .accounts()
+        .filter_map(|(id, a)| {
+            let rec = ex.gep_record(id, instrument)?;
+            let used = ex.usage(id, instrument);
+            let (short, surplus) = (
+                rec.target.saturating_sub(rec.achieved),
+                rec.achieved.saturating_sub(rec.target),
+            );
+            Some(json!({"account": a.name, "target": lots(rec.target), "achieved": lots(rec.achieved),
+                "shortfall": lots(short), "surplus": lots(surplus), "bought": lots(used.bought),
+                "sold": lots(used.sold), "open_buy": lots(used.open_buy), "open_sell": lots(used.open_sell)}))
+        })
+        .collect();
+    json!({"type": "gep", "instrument": instrument.as_str(), "counties": counties})
 }
 
 /// The reply to `get_account`: status, cash and every holding of the account.

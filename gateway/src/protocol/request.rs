@@ -2,9 +2,12 @@
 
 use core::str::FromStr;
 
+use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
 use ecomatch_engine::id::{AccountId, InstrumentId, OrderId};
 use ecomatch_engine::quantity::{Cash, ConvertError, Price, Qty};
+use ecomatch_exchange::command::AuctionTerms;
+use ecomatch_exchange::sealed::DEFAULT_LIMIT_BPS;
 use ecomatch_exchange::{ClientOrderId, Command, Exchange, OrderRequest};
 use ecomatch_risk::account::AccountStatus;
 use ecomatch_risk::gate::GepRecord;
@@ -65,10 +68,22 @@ pub enum Request {
     AcceptBlock(BlockRef),
     /// Decline (counterparty) or withdraw (proposer) a block trade proposal.
     DeclineBlock(BlockRef),
+    /// Operator: open a sealed-bid auction of a seller's quantity.
+    OpenSealedAuction(OpenAuctionReq),
+    /// A sealed bid in an open auction.
+    SealedBid(SealedBidReq),
+    /// Amend one of the sender's sealed bids.
+    AmendBid(AmendBidReq),
+    /// Withdraw one of the sender's sealed bids.
+    WithdrawBid(BidRef),
+    /// Operator: close a sealed-bid auction and publish its result.
+    CloseSealedAuction(AuctionRef),
     /// Query: the book of an instrument.
     GetBook(BookReq),
     /// Query: the sender's balances.
     GetAccount(Empty),
+    /// Query: every county's record and trading of a GEP indicator.
+    GetGep(InstrumentReq),
 }
 
 impl Request {
@@ -87,6 +102,8 @@ impl Request {
                 | Self::SetAccountStatus(_)
                 | Self::Kill(_)
                 | Self::OperatorCancel(_)
+                | Self::OpenSealedAuction(_)
+                | Self::CloseSealedAuction(_)
         )
     }
 
@@ -112,6 +129,12 @@ impl Request {
             Self::DeclineBlock(_) => "decline_block",
             Self::GetBook(_) => "get_book",
             Self::GetAccount(_) => "get_account",
+            Self::GetGep(_) => "get_gep",
+            Self::OpenSealedAuction(_) => "open_sealed_auction",
+            Self::SealedBid(_) => "sealed_bid",
+            Self::AmendBid(_) => "amend_bid",
+            Self::WithdrawBid(_) => "withdraw_bid",
+            Self::CloseSealedAuction(_) => "close_sealed_auction",
         }
     }
 }
@@ -128,6 +151,11 @@ pub enum Query {
     },
     /// The sender's balances.
     Account,
+    /// Every county's GEP record and trading of a GEP indicator.
+    Gep {
+        /// The indicator.
+        instrument: InstrumentId,
+    },
 }
 
 /// `new_order`.
@@ -239,12 +267,70 @@ pub struct BlockRef {
     block_id: String,
 }
 
+/// `open_sealed_auction`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenAuctionReq {
+    instrument: String,
+    seller: String,
+    offer: String,
+    reserve: String,
+    cap: Option<String>,
+    format: Option<FormatW>,
+    tie_break: Option<TieBreakW>,
+    bidder_limit: Option<String>,
+    group_limit: Option<String>,
+    undersubscribed: Option<UndersubscribedW>,
+    opens_at: Value,
+    closes_at: Value,
+    seed: String,
+}
+
+/// `sealed_bid`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedBidReq {
+    auction_id: String,
+    price: String,
+    qty: String,
+}
+
+/// `amend_bid`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendBidReq {
+    bid_id: String,
+    price: Option<String>,
+    qty: Option<String>,
+}
+
+/// `withdraw_bid`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BidRef {
+    bid_id: String,
+}
+
+/// `close_sealed_auction`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuctionRef {
+    auction_id: String,
+}
+
 /// `get_book`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BookReq {
     instrument: String,
     depth: Option<u16>,
+}
+
+/// `get_gep`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentReq {
+    instrument: String,
 }
 
 /// A request without fields.
@@ -295,6 +381,28 @@ enum PhaseW {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
+enum FormatW {
+    Uniform,
+    PayAsBid,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TieBreakW {
+    Time,
+    ProRata,
+    Random,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum UndersubscribedW {
+    Cancel,
+    SellAtReserve,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum StatusW {
     Active,
     Suspended,
@@ -336,8 +444,18 @@ pub fn parse_object(mut map: Map<String, Value>, script: bool) -> Envelope {
         env.actor = map.remove("as").and_then(|v| v.as_str().map(str::to_owned));
         env.at = map.remove("at");
     }
-    env.request = serde_json::from_value(Value::Object(map))
-        .map_err(|e| EdgeError::new("BAD_REQUEST", e.to_string()));
+    let op = map.get("op").and_then(Value::as_str).map(str::to_owned);
+    env.request = serde_json::from_value(Value::Object(map)).map_err(|e| {
+        let msg = e.to_string();
+        // serde names an unknown tag "unknown variant `op`": an unknown op, not a bad field.
+        let unknown_op = op.is_some_and(|op| msg.starts_with(&format!("unknown variant `{op}`")));
+        let code = if unknown_op {
+            "UNKNOWN_OP"
+        } else {
+            "BAD_REQUEST"
+        };
+        EdgeError::new(code, msg)
+    });
     env
 }
 
@@ -505,6 +623,11 @@ pub fn to_command(
         Request::DeclineBlock(r) => Command::DeclineBlock {
             block_id: block_id(&r.block_id)?,
         },
+        Request::OpenSealedAuction(_)
+        | Request::SealedBid(_)
+        | Request::AmendBid(_)
+        | Request::WithdrawBid(_)
+        | Request::CloseSealedAuction(_) => sealed_command(ex, actor, req)?,
         Request::Kill(r) => Command::Kill {
             account: account(ex, &r.account)?,
         },
@@ -516,7 +639,38 @@ pub fn to_command(
             }));
         }
         Request::GetAccount(_) => return Ok(Err(Query::Account)),
+        Request::GetGep(r) => {
+            return Ok(Err(Query::Gep {
+                instrument: instrument(ex, &r.instrument)?,
+            }));
+        }
     }))
+}
+
+/// The commands of sealed-bid auctions.
+fn sealed_command(ex: &Exchange, actor: AccountId, req: &Request) -> Result<Command, EdgeError> {
+    Ok(match req {
+        Request::OpenSealedAuction(r) => Command::OpenSealedAuction(open_auction(ex, r)?),
+        Request::SealedBid(r) => {
+            let auction_id = id_of("auction_id", "BAD_AUCTION_ID", &r.auction_id)?;
+            let inst = ex
+                .auction_instrument(auction_id)
+                .ok_or_else(|| EdgeError::new("UNKNOWN_AUCTION", "no open auction with this id"))?;
+            Command::SealedBid {
+                auction_id,
+                price: price(ex, inst, &r.price)?,
+                qty: qty(ex, inst, "qty", &r.qty)?,
+            }
+        }
+        Request::AmendBid(r) => amend_bid(ex, actor, r)?,
+        Request::WithdrawBid(r) => Command::WithdrawBid {
+            bid_id: id_of("bid_id", "BAD_BID_ID", &r.bid_id)?,
+        },
+        Request::CloseSealedAuction(r) => Command::CloseSealedAuction {
+            auction_id: id_of("auction_id", "BAD_AUCTION_ID", &r.auction_id)?,
+        },
+        _ => unreachable!("only sealed-bid auction requests come here"),
+    })
 }
 
 fn qty_command(ex: &Exchange, req: &Request, r: &QtyReq) -> Result<Command, EdgeError> {
@@ -623,5 +777,101 @@ fn amend(ex: &Exchange, actor: AccountId, r: &AmendReq) -> Result<Command, EdgeE
         order_id: id,
         price,
         qty,
+    })
+}
+
+/// An auction or bid id: a decimal string.
+fn id_of(field: &str, code: &'static str, s: &str) -> Result<u64, EdgeError> {
+    s.parse::<u64>()
+        .map_err(|_| EdgeError::new(code, format!("{field} {s:?} is not an id")))
+}
+
+/// A purchase limit in percent of the offer (`"25"`, `"12.5"`), exactly in basis points.
+fn limit_bps(field: &str, s: Option<&str>) -> Result<u16, EdgeError> {
+    let Some(s) = s else {
+        return Ok(DEFAULT_LIMIT_BPS);
+    };
+    let bad = || {
+        EdgeError::new(
+            "BAD_PURCHASE_LIMIT",
+            format!("{field}: a percentage of the offer in steps of 0.01, above 0 and at most 100"),
+        )
+    };
+    let bps = decimal(field, s)?
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .ok_or_else(bad)?;
+    if !bps.fract().is_zero() || bps <= Decimal::ZERO || bps > Decimal::from(10_000) {
+        return Err(bad());
+    }
+    rust_decimal::prelude::ToPrimitive::to_u16(&bps).ok_or_else(bad)
+}
+
+/// The seed: 32 bytes as 64 hexadecimal digits.
+fn seed(s: &str) -> Result<[u8; 32], EdgeError> {
+    let bad = || EdgeError::new("BAD_SEED", "seed: 64 hexadecimal digits (32 bytes)");
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+fn open_auction(ex: &Exchange, r: &OpenAuctionReq) -> Result<AuctionTerms, EdgeError> {
+    let inst = instrument(ex, &r.instrument)?;
+    Ok(AuctionTerms {
+        instrument: inst,
+        seller: account(ex, &r.seller)?,
+        offer: qty(ex, inst, "offer", &r.offer)?,
+        reserve: price(ex, inst, &r.reserve)?,
+        cap: r.cap.as_deref().map(|p| price(ex, inst, p)).transpose()?,
+        format: match r.format.unwrap_or(FormatW::Uniform) {
+            FormatW::Uniform => Format::Uniform,
+            FormatW::PayAsBid => Format::PayAsBid,
+        },
+        tie_break: match r.tie_break.unwrap_or(TieBreakW::Random) {
+            TieBreakW::Time => TieBreak::Time,
+            TieBreakW::ProRata => TieBreak::ProRata,
+            TieBreakW::Random => TieBreak::Random,
+        },
+        bidder_limit_bps: limit_bps("bidder_limit", r.bidder_limit.as_deref())?,
+        group_limit_bps: limit_bps("group_limit", r.group_limit.as_deref())?,
+        undersubscribed: match r.undersubscribed.unwrap_or(UndersubscribedW::Cancel) {
+            UndersubscribedW::Cancel => Undersubscribed::Cancel,
+            UndersubscribedW::SellAtReserve => Undersubscribed::SellAtReserve,
+        },
+        opens: crate::script::parse_time(Some(&r.opens_at))?,
+        closes: crate::script::parse_time(Some(&r.closes_at))?,
+        seed: seed(&r.seed)?,
+    })
+}
+
+fn amend_bid(ex: &Exchange, actor: AccountId, r: &AmendBidReq) -> Result<Command, EdgeError> {
+    let bid_id = id_of("bid_id", "BAD_BID_ID", &r.bid_id)?;
+    if r.price.is_none() && r.qty.is_none() {
+        return Err(EdgeError::new(
+            "BAD_REQUEST",
+            "amend_bid needs a price or a qty",
+        ));
+    }
+    // As for amend_order: another account's bid goes on unconverted, to be refused as unknown
+    // by the exchange without revealing that it exists.
+    let Some(inst) = ex.bid_instrument(bid_id, actor) else {
+        return Ok(Command::AmendBid {
+            bid_id,
+            price: None,
+            qty: None,
+        });
+    };
+    Ok(Command::AmendBid {
+        bid_id,
+        price: r.price.as_deref().map(|p| price(ex, inst, p)).transpose()?,
+        qty: r
+            .qty
+            .as_deref()
+            .map(|q| qty(ex, inst, "qty", q))
+            .transpose()?,
     })
 }
