@@ -72,6 +72,12 @@ struct ServeArgs {
     /// When the log is made durable.
     #[arg(long, value_enum, default_value = "always")]
     fsync: Fsync,
+    /// TLS certificate chain (PEM); with --tls-key, the port speaks only TLS (wss://, https://).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -170,13 +176,22 @@ fn run_serve(args: &ServeArgs) -> Result<()> {
         settings.listen = listen;
     }
     settings.fsync = policy(args.fsync, 1000, 2000);
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        settings.tls = Some((cert.clone(), key.clone()));
+    }
+    let scheme = if settings.tls.is_some() {
+        ("wss", "https")
+    } else {
+        ("ws", "http")
+    };
     let demo = args.config.is_none();
     let data_dir = settings.data_dir.clone();
     server::serve(settings, |addr| {
         println!("ecomatch listening on {addr}");
-        println!("  WebSocket:  ws://{addr}/ws");
-        println!("  dashboard:  http://{addr}/");
-        println!("  metrics:    http://{addr}/metrics");
+        let (ws, http) = scheme;
+        println!("  WebSocket:  {ws}://{addr}/ws");
+        println!("  dashboard:  {http}://{addr}/");
+        println!("  metrics:    {http}://{addr}/metrics");
         println!("  log:        {}", data_dir.display());
         if demo {
             println!("demo API keys (login with {{\"op\":\"login\",\"api_key\":\"...\"}}):");

@@ -32,6 +32,7 @@ pub struct MarketView {
     pub seq: u64,
     phase: Phase,
     reference: Option<Price>,
+    band: (Price, Price),
     last: Option<Price>,
     volume: u128,
     turnover_ticks: u128,
@@ -52,6 +53,7 @@ impl MarketView {
             seq: ex.public_seq(instrument)?,
             phase: book.phase(),
             reference: listing.instrument.spec().reference_price,
+            band: book.band(),
             last: None,
             volume: 0,
             turnover_ticks: 0,
@@ -87,7 +89,8 @@ impl MarketView {
             }
             Message::Trade { price, qty, .. }
             | Message::AuctionTrade { price, qty, .. }
-            | Message::BlockTrade { price, qty, .. } => {
+            | Message::BlockTrade { price, qty, .. }
+            | Message::SealedTrade { price, qty, .. } => {
                 self.last = Some(price);
                 self.volume += u128::from(qty.lots());
                 self.turnover_ticks += u128::from(qty.lots()) * u128::from(price.ticks());
@@ -98,7 +101,15 @@ impl MarketView {
                     self.indicative = None;
                 }
             }
-            Message::Reference { price, .. } => self.reference = Some(price),
+            Message::Reference {
+                price,
+                band_lo,
+                band_hi,
+                ..
+            } => {
+                self.reference = Some(price);
+                self.band = (band_lo, band_hi);
+            }
             Message::Indicative { .. } => self.indicative = Some(encoded.clone()),
             _ => {}
         }
@@ -133,6 +144,7 @@ impl MarketView {
         json!({"type": "book", "instrument": instrument.as_str(), "seq": self.seq,
             "action": "snapshot", "phase": self.phase.as_str(),
             "reference_price": self.reference.map(|p| self.px(p)),
+            "band": [self.px(self.band.0), self.px(self.band.1)],
             "last_price": self.last.map(|p| self.px(p)),
             "volume": self.volume_decimal(), "turnover": turnover,
             "bids": bids, "asks": asks, "checksum": self.checksum(),
@@ -171,20 +183,6 @@ fn push_stripped(out: &mut String, s: &str) {
         }
         leading = false;
         out.push(c);
-    }
-}
-
-/// The instrument a public message is about.
-pub fn instrument_of(msg: &Message) -> Option<InstrumentId> {
-    match *msg {
-        Message::Trade { instrument, .. }
-        | Message::Level { instrument, .. }
-        | Message::Phase { instrument, .. }
-        | Message::Reference { instrument, .. }
-        | Message::BlockTrade { instrument, .. }
-        | Message::Indicative { instrument, .. }
-        | Message::AuctionTrade { instrument, .. } => Some(instrument),
-        _ => None,
     }
 }
 

@@ -23,6 +23,7 @@ pub mod publisher;
 pub mod session;
 pub mod settings;
 pub mod shard;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -35,7 +36,7 @@ use ecomatch_engine::id::AccountId;
 use ecomatch_exchange::Exchange;
 use ecomatch_risk::account::AccountKind;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
@@ -48,8 +49,13 @@ use session::Identity;
 use settings::Settings;
 use shard::{Core, Inbound};
 
-/// The dashboard page (a placeholder until the dashboard is built).
+/// The dashboard page, its script and its style sheet: static files embedded in the binary,
+/// so the page needs no build step and no file beside the binary.
 const DASHBOARD: &str = include_str!("../../assets/index.html");
+/// The dashboard's script.
+const DASHBOARD_JS: &str = include_str!("../../assets/app.js");
+/// The dashboard's style sheet.
+const DASHBOARD_CSS: &str = include_str!("../../assets/style.css");
 
 /// Why the server could not start or stopped.
 #[derive(Debug)]
@@ -60,6 +66,8 @@ pub enum ServeError {
     Config(ConfigError),
     /// Binding or running the listener failed.
     Io(std::io::Error),
+    /// The TLS certificate or key could not be loaded.
+    Tls(String),
 }
 
 impl core::fmt::Display for ServeError {
@@ -68,6 +76,7 @@ impl core::fmt::Display for ServeError {
             Self::Start(e) => write!(f, "log: {e}"),
             Self::Config(e) => write!(f, "config: {e}"),
             Self::Io(e) => write!(f, "listener: {e}"),
+            Self::Tls(e) => write!(f, "tls: {e}"),
         }
     }
 }
@@ -146,6 +155,10 @@ fn identities(settings: &Settings, catalog: &Exchange) -> BTreeMap<[u8; 32], Ide
 /// Recovers the log, starts the core and publisher threads, and serves until the process is
 /// stopped. `ready` is called with the bound address once connections are accepted.
 pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let tls = match &settings.tls {
+        None => None,
+        Some((cert, key)) => Some(tls::acceptor(cert, key).map_err(ServeError::Tls)?),
+    };
     let dir = settings.data_dir.join("shard-0");
     std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
     let (driver, resumed) =
@@ -188,7 +201,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
     rt.block_on(async move {
         let listener = TcpListener::bind(shared.settings.listen).await?;
         ready(listener.local_addr()?);
-        accept_loop(listener, shared).await
+        accept_loop(listener, shared, tls).await
     })
     .map_err(ServeError::Io)
 }
@@ -201,7 +214,11 @@ fn spawn_thread(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), Ser
         .map_err(ServeError::Io)
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<()> {
     loop {
         let (tcp, peer) = match listener.accept().await {
             Ok(c) => c,
@@ -221,20 +238,32 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) -> std::io::Res
         m.connections.fetch_add(1, Ordering::Relaxed);
         m.connections_total.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::clone(&shared);
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _ = tcp.set_nodelay(true);
-            connection(tcp, peer, &shared).await;
+            let timeout = shared.settings.limits.handshake_timeout();
+            match tls {
+                None => connection(tcp, peer, &shared).await,
+                Some(tls) => {
+                    if let Ok(Ok(stream)) = tokio::time::timeout(timeout, tls.accept(tcp)).await {
+                        connection(stream, peer, &shared).await;
+                    }
+                }
+            }
             shared.metrics.connections.fetch_sub(1, Ordering::Relaxed);
         });
     }
 }
 
-async fn connection(mut tcp: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
+async fn connection<S>(mut stream: S, peer: SocketAddr, shared: &Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let timeout = shared.settings.limits.handshake_timeout();
-    let Ok(Ok(head)) = tokio::time::timeout(timeout, http::read_head(&mut tcp)).await else {
+    let Ok(Ok(head)) = tokio::time::timeout(timeout, http::read_head(&mut stream)).await else {
         return;
     };
-    route(tcp, head, peer, shared).await;
+    route(stream, head, peer, shared).await;
 }
 
 async fn route<S>(mut stream: S, head: http::Head, peer: SocketAddr, shared: &Arc<Shared>)
@@ -253,6 +282,14 @@ where
         ("GET", "/" | "/index.html") => {
             let html = "text/html; charset=utf-8";
             http::respond(&mut stream, "200 OK", html, DASHBOARD.as_bytes()).await
+        }
+        ("GET", "/app.js") => {
+            let js = "text/javascript; charset=utf-8";
+            http::respond(&mut stream, "200 OK", js, DASHBOARD_JS.as_bytes()).await
+        }
+        ("GET", "/style.css") => {
+            let css = "text/css; charset=utf-8";
+            http::respond(&mut stream, "200 OK", css, DASHBOARD_CSS.as_bytes()).await
         }
         ("GET", "/ws") => {
             http::respond(

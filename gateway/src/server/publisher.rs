@@ -12,13 +12,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crossbeam_channel::{Receiver, select};
-use ecomatch_engine::id::{AccountId, InstrumentId};
+use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp};
 use ecomatch_exchange::{Exchange, Message, Output, Recipient};
+use ecomatch_surveillance::{Alert, Evidence, Surveillance};
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use super::market::{MarketView, instrument_of};
+use super::market::MarketView;
 use super::metrics::{Metrics, Recorder};
 use super::shard::{Batch, Item, Outcome, SessionId};
 use crate::protocol;
@@ -136,6 +137,8 @@ pub struct Publisher {
     ack: Recorder,
     metrics: Arc<Metrics>,
     targets: Vec<SessionId>,
+    surveillance: Surveillance,
+    alerts: Vec<Alert>,
 }
 
 impl Publisher {
@@ -158,6 +161,9 @@ impl Publisher {
             ack: Recorder::new(),
             metrics,
             targets: Vec::new(),
+            // The recovered state, not the genesis: references and GEP records as they are now.
+            surveillance: Surveillance::new(state),
+            alerts: Vec::new(),
         }
     }
 
@@ -301,8 +307,30 @@ impl Publisher {
                     }
                     self.output(item, out, *context);
                 }
+                self.surveil(item.time, *context, &outputs[range.clone()]);
             }
         }
+    }
+
+    /// Runs surveillance over one applied command's outputs and sends each alert to the
+    /// operator channel.
+    fn surveil(&mut self, time: Timestamp, context: Option<InstrumentId>, outputs: &[Output]) {
+        let mut alerts = core::mem::take(&mut self.alerts);
+        alerts.clear();
+        self.surveillance
+            .observe(time, context, outputs, &mut alerts);
+        for alert in &alerts {
+            let text = Utf8Bytes::from(alert_json(&self.catalog, alert).to_string());
+            let targets: Vec<SessionId> = self
+                .subscribers
+                .get(&Channel::Operator)
+                .map(|set| set.iter().copied().collect())
+                .unwrap_or_default();
+            for id in targets {
+                self.send_to(id, &text);
+            }
+        }
+        self.alerts = alerts;
     }
 
     fn output(&mut self, item: &Item, out: &Output, context: Option<InstrumentId>) {
@@ -313,7 +341,7 @@ impl Publisher {
         self.targets.clear();
         match out.to {
             Recipient::Public => {
-                if let Some(inst) = instrument_of(&out.msg) {
+                if let Some(inst) = out.msg.public_instrument() {
                     if let Some(view) = self.views.get_mut(&inst) {
                         view.apply(out.seq, &out.msg, &v);
                         if matches!(out.msg, Message::Level { .. }) {
@@ -348,6 +376,29 @@ impl Publisher {
         }
         self.targets = targets;
     }
+}
+
+/// The `alert` message of the operator channel.
+pub fn alert_json(catalog: &Exchange, alert: &Alert) -> Value {
+    let accounts: Vec<Value> = alert
+        .accounts
+        .iter()
+        .map(|a| protocol::recipient_name(catalog, Recipient::Account(*a)).into())
+        .collect();
+    let evidence: Map<String, Value> = alert
+        .evidence
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Evidence::Int(n) => Value::from(*n),
+                Evidence::Text(t) => Value::from(t.as_str()),
+            };
+            ((*k).to_owned(), v)
+        })
+        .collect();
+    json!({"type": "alert", "kind": alert.kind.code(), "time": protocol::rfc3339(alert.time),
+        "instrument": alert.instrument.map(|i| i.as_str().to_owned()),
+        "accounts": accounts, "evidence": evidence})
 }
 
 fn channel_json(kind: &str, channel: Channel) -> Value {

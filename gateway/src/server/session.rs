@@ -274,12 +274,14 @@ impl Session {
             return Next::Continue;
         }
         if !self.shared.login_allowed(self.peer.ip()) {
+            // Trying on while locked out counts towards closing the connection too.
+            self.failed_logins += 1;
             self.reject(
                 req_id,
                 "LOGIN_RATE_LIMITED",
                 "too many failed logins from this address: wait a minute",
             );
-            return Next::Continue;
+            return self.after_failed_login();
         }
         if let Some(who) = self.shared.identify(&req.api_key) {
             self.cancel_on_disconnect = req.cancel_on_disconnect;
@@ -289,6 +291,10 @@ impl Session {
         self.shared.login_failed(self.peer.ip());
         self.failed_logins += 1;
         self.reject(req_id, "BAD_API_KEY", "unknown API key");
+        self.after_failed_login()
+    }
+
+    fn after_failed_login(&self) -> Next {
         if self.failed_logins >= 10 {
             Next::Close("too_many_failed_logins")
         } else {
@@ -400,14 +406,7 @@ impl Session {
         let env = protocol::parse_object(map, false);
         let request = match env.request {
             Ok(r) => r,
-            Err(e) => {
-                let code = if e.message.contains("unknown variant") {
-                    "UNKNOWN_OP"
-                } else {
-                    e.code
-                };
-                return self.reject(req_id, code, &e.message);
-            }
+            Err(e) => return self.reject(req_id, e.code, &e.message),
         };
         if request.operator_only() && !who.operator {
             return self.reject(req_id, "FORBIDDEN", "only operators may do this");

@@ -29,6 +29,7 @@ pub type SessionId = u64;
 
 /// What a session asks of the core.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // `CancelAll` is rare; boxing would allocate per request
 pub enum Work {
     /// A protocol request.
     Request(Request),
@@ -77,6 +78,8 @@ pub struct Item {
     pub req_id: Option<Value>,
     /// When the session read it.
     pub received: Instant,
+    /// The time the core gave the command (surveillance dates its alerts with it, never a clock).
+    pub time: Timestamp,
     /// The result.
     pub outcome: Outcome,
 }
@@ -186,6 +189,7 @@ impl Core {
             session: inbound.session,
             req_id: inbound.req_id,
             received: inbound.received,
+            time,
             outcome,
         });
     }
