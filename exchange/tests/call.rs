@@ -302,3 +302,49 @@ fn an_account_on_both_sides_of_the_uncross_never_trades_with_itself() {
     assert_eq!(r.ex.ledger().cash(cement).unwrap().held, 0);
     r.ex.check_invariants();
 }
+
+/// A closing auction: the operator moves the call to `closed`. The uncross runs first; then the
+/// day ends, so what is left of DAY orders expires and GTC orders wait in the book for the
+/// next session (an opening auction moves to `continuous` instead, where both keep trading).
+#[test]
+fn a_closing_auction_expires_day_leftovers_and_keeps_gtc_ones() {
+    let mut r = Run {
+        ex: demo::exchange(),
+        seq: 0,
+    };
+    let phase = |phase| Command::SetPhase {
+        instrument: inst(),
+        phase,
+    };
+    r.go("operator", phase(Phase::Call));
+    r.go("zj-cement", order(Side::Buy, Some(5_000), 100, Tif::Gtc));
+    r.go("ls-paper", order(Side::Buy, Some(4_990), 50, Tif::Day));
+    r.go("lishui-coop", order(Side::Sell, Some(5_000), 60, Tif::Gtc));
+    let out = r.go("operator", phase(Phase::Closed));
+    let trades: Vec<u64> = out
+        .iter()
+        .filter_map(|o| match o.msg {
+            Message::AuctionTrade { qty, price, .. } => {
+                assert_eq!(price.ticks(), 5_000);
+                Some(qty.lots())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(trades, vec![60]);
+    let expired: Vec<(u64, u64)> = out
+        .iter()
+        .filter_map(|o| match o.msg {
+            Message::Order(rep) if rep.status.as_str() == "expired" => {
+                Some((rep.order_id.0, rep.filled.lots()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(expired, vec![(2, 0)], "ls-paper's DAY bid expired, nothing filled");
+    let book = r.ex.book(inst()).unwrap();
+    assert_eq!(book.phase(), Phase::Closed);
+    let resting: Vec<(u64, u64)> = book.orders().map(|o| (o.id.0, o.leaves.lots())).collect();
+    assert_eq!(resting, vec![(1, 40)], "zj-cement's GTC bid waits for tomorrow");
+    assert_eq!(r.ex.ledger().cash(r.id("ls-paper")).unwrap().held, 0);
+}
