@@ -341,10 +341,18 @@ fn a_closing_auction_expires_day_leftovers_and_keeps_gtc_ones() {
             _ => None,
         })
         .collect();
-    assert_eq!(expired, vec![(2, 0)], "ls-paper's DAY bid expired, nothing filled");
+    assert_eq!(
+        expired,
+        vec![(2, 0)],
+        "ls-paper's DAY bid expired, nothing filled"
+    );
     let book = r.ex.book(inst()).unwrap();
     assert_eq!(book.phase(), Phase::Closed);
     let resting: Vec<(u64, u64)> = book.orders().map(|o| (o.id.0, o.leaves.lots())).collect();
-    assert_eq!(resting, vec![(1, 40)], "zj-cement's GTC bid waits for tomorrow");
+    assert_eq!(
+        resting,
+        vec![(1, 40)],
+        "zj-cement's GTC bid waits for tomorrow"
+    );
     assert_eq!(r.ex.ledger().cash(r.id("ls-paper")).unwrap().held, 0);
 }
