@@ -38,3 +38,15 @@ impl fmt::Display for EdgeError {
 }
 
 impl std::error::Error for EdgeError {}
+
+/// Bytes as lowercase hexadecimal (seeds, their hashes, API key hashes).
+pub fn hex(bytes: &[u8]) -> String {
+    use core::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
+            // Writing to a String cannot fail.
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}

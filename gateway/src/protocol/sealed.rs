@@ -1,26 +1,14 @@
 //! Replies of sealed-bid auctions: the bid reports and fills (private), the opening notice,
 //! trades, allocations and result (public), decimals as strings, seeds in hexadecimal.
 
-use core::fmt::Write;
-
 use ecomatch_engine::quantity::Qty;
 use ecomatch_exchange::sealed::{AuctionNotice, AuctionResult, BidReport, SealedFill};
 use ecomatch_exchange::{Exchange, Message, Recipient};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use super::hex;
 use super::reply::{Units, recipient_name, rfc3339};
-
-/// Bytes as lowercase hexadecimal.
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
-            // Writing to a String cannot fail.
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
 
 fn name(ex: &Exchange, a: ecomatch_engine::id::AccountId) -> String {
     recipient_name(ex, Recipient::Account(a))

@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 use crate::config::{ConfigError, Source};
 use crate::script::Every;
 
+pub use crate::protocol::hex;
+
 /// The limits that protect the engine and the other sessions from one client.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -255,15 +257,6 @@ fn parse_hex32(s: &str) -> Option<[u8; 32]> {
         *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some(out)
-}
-
-/// Lower-case hex, for printing key hashes.
-pub fn hex(bytes: &[u8]) -> String {
-    use core::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 #[cfg(test)]
