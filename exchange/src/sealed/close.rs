@@ -44,14 +44,7 @@ impl Exchange {
         let paid = self.settle_auction(&a, auction_id, &trades(&a, &outcome), cmd.time, out);
         self.release_auction(&a, &held, &paid, outcome.sold);
         self.report_close(&a, auction_id, &outcome, cmd.time, out);
-        out.push(Self::tell(
-            cmd.actor,
-            true,
-            Message::AuctionDone {
-                command: cmd.command.name(),
-                auction_id,
-            },
-        ));
+        out.push(Self::auction_done(cmd, auction_id));
         Ok(())
     }
 

@@ -373,4 +373,16 @@ impl Exchange {
             msg,
         }
     }
+
+    /// The operator's `done` for an auction it opened or closed.
+    pub(crate) fn auction_done(cmd: &Sequenced, auction_id: u64) -> Output {
+        Self::tell(
+            cmd.actor,
+            true,
+            Message::AuctionDone {
+                command: cmd.command.name(),
+                auction_id,
+            },
+        )
+    }
 }

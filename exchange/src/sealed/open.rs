@@ -68,14 +68,7 @@ impl Exchange {
             seed_hash: Sha256::digest(t.seed).into(),
         };
         out.push(self.public(m, Message::AuctionOpened(notice)));
-        out.push(Self::tell(
-            cmd.actor,
-            true,
-            Message::AuctionDone {
-                command: cmd.command.name(),
-                auction_id,
-            },
-        ));
+        out.push(Self::auction_done(cmd, auction_id));
         Ok(())
     }
 }
