@@ -220,7 +220,7 @@ impl Exchange {
         {
             return Err(Reject::Block(BlockError::Limit));
         }
-        self.next_block += 1;
+        self.next_block = self.ids.after(self.next_block);
         let id = self.next_block;
         self.blocks.insert(id, b);
         self.report_both(
@@ -303,7 +303,7 @@ impl Exchange {
             }
         }
         self.blocks.remove(&id);
-        self.next_trade += 1;
+        self.next_trade = self.ids.after(self.next_trade);
         let trade_id = TradeId(self.next_trade);
         self.report_both(
             id,

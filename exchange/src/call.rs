@@ -61,7 +61,7 @@ impl Exchange {
         hold: (Price, u64),
         out: &mut Vec<Output>,
     ) {
-        self.next_order += 1;
+        self.next_order = self.ids.after(self.next_order);
         let id = OrderId(self.next_order);
         let (price, per_lot_hold) = hold;
         let o = OpenOrder {

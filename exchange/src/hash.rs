@@ -53,6 +53,13 @@ impl Exchange {
         // The sequence number is not hashed: a checkpoint records it beside the hash, and a
         // refused command (which moves only the sequence) must leave the hash as it was.
         c.str("ecomatch-state-v1");
+        if self.ids != crate::shard::IdSpace::WHOLE {
+            // Only for shards, so that the hashes of one-shard markets stay as they were.
+            let (first, stride) = self.ids.parts();
+            c.str("ids");
+            c.u64(first);
+            c.u64(stride);
+        }
         c.u64(self.next_order);
         c.u64(self.next_trade);
         for m in &self.markets {

@@ -37,6 +37,7 @@ mod invariants;
 mod operator;
 pub mod output;
 pub mod sealed;
+pub mod shard;
 pub mod snapshot;
 pub mod state;
 mod trading;

@@ -140,6 +140,8 @@ pub struct Exchange {
     pub(crate) next_auction: u64,
     /// The id of the last sealed bid.
     pub(crate) next_bid: u64,
+    /// How ids are numbered (interleaved with the other shards').
+    pub(crate) ids: crate::shard::IdSpace,
     /// Scratch buffer for book events, reused by every command.
     pub(crate) events: Vec<Event>,
 }
@@ -194,6 +196,7 @@ impl Exchange {
             bid_index: BTreeMap::new(),
             next_auction: 0,
             next_bid: 0,
+            ids: crate::shard::IdSpace::WHOLE,
             events: Vec::with_capacity(1024),
         };
         let mut out = Vec::new();

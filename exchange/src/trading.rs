@@ -89,7 +89,7 @@ impl Exchange {
             self.enter_call(m, actor, req, (price, per_lot_hold), out);
             return Ok(());
         }
-        let id = OrderId(self.next_order + 1);
+        let id = OrderId(self.ids.after(self.next_order));
         let order = NewOrder {
             id,
             account: actor,
@@ -108,7 +108,7 @@ impl Exchange {
             self.unreserve(actor, m, req.side, per_lot_hold, req.qty);
             return Err(e.into());
         }
-        self.next_order += 1;
+        self.next_order = id.0;
         self.orders.insert(
             id,
             OpenOrder {
@@ -638,7 +638,7 @@ impl Exchange {
         self.ledger
             .settle(&settlement)
             .expect("holds back every fill");
-        self.next_trade += 1;
+        self.next_trade = self.ids.after(self.next_trade);
         (TradeId(self.next_trade), fee_each, pays)
     }
 }

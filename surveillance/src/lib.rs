@@ -176,11 +176,33 @@ impl Surveillance {
 
     /// Surveillance with the given thresholds.
     pub fn with_config(catalog: &Exchange, config: Config) -> Self {
-        let mut instruments = BTreeMap::new();
-        let mut gep = BTreeMap::new();
-        for listing in catalog.listings() {
+        let affiliation = catalog
+            .ledger()
+            .accounts()
+            .filter_map(|(id, a)| a.affiliation.clone().map(|g| (id, g)))
+            .collect();
+        let mut s = Self {
+            config,
+            instruments: BTreeMap::new(),
+            affiliation,
+            gep: BTreeMap::new(),
+            cancels: BTreeMap::new(),
+            gep_attempts: BTreeMap::new(),
+            sealed: BTreeMap::new(),
+            fills: BTreeMap::new(),
+            auction_buys: BTreeMap::new(),
+            auction_volume: BTreeMap::new(),
+        };
+        s.include(catalog);
+        s
+    }
+
+    /// Watches the instruments of another shard too: their ticks, lots and references, and
+    /// the GEP records kept there. Accounts are the same in every shard.
+    pub fn include(&mut self, shard: &Exchange) {
+        for listing in shard.listings() {
             let spec = listing.instrument.spec();
-            instruments.insert(
+            self.instruments.insert(
                 spec.id,
                 Instr {
                     tick: spec.tick,
@@ -188,28 +210,11 @@ impl Surveillance {
                     reference: spec.reference_price,
                 },
             );
-            for (account, _) in catalog.ledger().accounts() {
-                if let Some(r) = catalog.gep_record(account, spec.id) {
-                    gep.insert((account, spec.id), r);
+            for (account, _) in shard.ledger().accounts() {
+                if let Some(r) = shard.gep_record(account, spec.id) {
+                    self.gep.insert((account, spec.id), r);
                 }
             }
-        }
-        let affiliation = catalog
-            .ledger()
-            .accounts()
-            .filter_map(|(id, a)| a.affiliation.clone().map(|g| (id, g)))
-            .collect();
-        Self {
-            config,
-            instruments,
-            affiliation,
-            gep,
-            cancels: BTreeMap::new(),
-            gep_attempts: BTreeMap::new(),
-            sealed: BTreeMap::new(),
-            fills: BTreeMap::new(),
-            auction_buys: BTreeMap::new(),
-            auction_volume: BTreeMap::new(),
         }
     }
 

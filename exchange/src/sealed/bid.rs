@@ -52,7 +52,7 @@ impl Exchange {
         if a.bids_of(cmd.actor).count() >= MAX_BIDS_PER_BIDDER {
             return Err(SealedError::BidLimit.into());
         }
-        let bid_id = self.next_bid + 1;
+        let bid_id = self.ids.after(self.next_bid);
         let bid = OpenBid {
             price,
             qty,

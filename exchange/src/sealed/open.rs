@@ -32,7 +32,7 @@ impl Exchange {
         // The only change that can fail, made last: a refusal leaves everything as it was.
         self.ledger.lock(t.seller, t.instrument, t.offer)?;
         self.add_open(t.seller, m, Side::Sell, i128::from(t.offer.lots()));
-        self.next_auction += 1;
+        self.next_auction = self.ids.after(self.next_auction);
         let auction_id = self.next_auction;
         self.auctions.insert(
             auction_id,
