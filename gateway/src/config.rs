@@ -118,57 +118,7 @@ fn dec(at: &str, field: &str, s: &str) -> Result<Decimal, ConfigError> {
     Decimal::from_str(s).map_err(|_| err(at, format!("{field}: {s:?} is not a decimal")))
 }
 
-/// Where a market comes from: the built-in demo, or a TOML configuration. A log records it as
-/// its genesis, so that a replay starts from the same market.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// The built-in demo market.
-    Demo,
-    /// A TOML configuration's text.
-    Toml(String),
-}
-
-impl Source {
-    /// The demo, or the file at `path`.
-    pub fn from_path(path: Option<&Path>) -> Result<Self, ConfigError> {
-        match path {
-            None => Ok(Self::Demo),
-            Some(p) => std::fs::read_to_string(p)
-                .map(Self::Toml)
-                .map_err(|e| ConfigError(format!("{}: {e}", p.display()))),
-        }
-    }
-
-    /// The exchange this source describes.
-    pub fn exchange(&self) -> Result<Exchange, ConfigError> {
-        match self {
-            Self::Demo => Ok(ecomatch_exchange::demo::exchange()),
-            Self::Toml(text) => parse(text),
-        }
-    }
-
-    /// The genesis payload of a log.
-    pub fn to_payload(&self) -> Vec<u8> {
-        match self {
-            Self::Demo => b"builtin:demo".to_vec(),
-            Self::Toml(text) => [b"toml:".as_slice(), text.as_bytes()].concat(),
-        }
-    }
-
-    /// Reads a genesis payload back.
-    pub fn from_payload(payload: &[u8]) -> Result<Self, ConfigError> {
-        if payload == b"builtin:demo" {
-            return Ok(Self::Demo);
-        }
-        payload
-            .strip_prefix(b"toml:")
-            .and_then(|t| core::str::from_utf8(t).ok())
-            .map(|t| Self::Toml(t.to_owned()))
-            .ok_or_else(|| {
-                ConfigError("the log's genesis is neither the demo nor a TOML configuration".into())
-            })
-    }
-}
+pub use crate::source::{ShardSource, Source};
 
 /// Loads and validates a configuration file into a ready exchange.
 pub fn load(path: &Path) -> Result<Exchange, ConfigError> {
@@ -178,13 +128,31 @@ pub fn load(path: &Path) -> Result<Exchange, ConfigError> {
 
 /// Parses and validates a configuration text into a ready exchange.
 pub fn parse(text: &str) -> Result<Exchange, ConfigError> {
+    let (genesis, open) = parse_genesis(text)?;
+    let mut ex = Exchange::new(genesis).map_err(|e| ConfigError(e.to_string()))?;
+    for id in open {
+        ex.set_initial_phase(
+            id,
+            ecomatch_engine::book::Phase::Continuous,
+            &mut Vec::new(),
+        );
+    }
+    Ok(ex)
+}
+
+/// Parses and validates a configuration text into its genesis and the instruments that open
+/// for continuous trading at once.
+pub fn parse_genesis(text: &str) -> Result<(Genesis, Vec<InstrumentId>), ConfigError> {
     let file: File = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
     let mut listings = Vec::new();
     let mut open = Vec::new();
     for (i, c) in file.instruments.iter().enumerate() {
         let at = format!("instrument[{i}] ({})", c.id);
-        listings.push(listing(&at, c)?);
-        open.push(c.open);
+        let l = listing(&at, c)?;
+        if c.open {
+            open.push(l.instrument.spec().id);
+        }
+        listings.push(l);
     }
     let accounts: Vec<Account> = file
         .accounts
@@ -208,20 +176,7 @@ pub fn parse(text: &str) -> Result<Exchange, ConfigError> {
         fee_account: AccountId(fee_account as u32),
         opening,
     };
-    let mut ex = Exchange::new(genesis).map_err(|e| ConfigError(e.to_string()))?;
-    let mut out = Vec::new();
-    for (l, open) in ex
-        .listings()
-        .map(|l| l.instrument.spec().id)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .zip(open)
-    {
-        if open {
-            ex.set_initial_phase(l, ecomatch_engine::book::Phase::Continuous, &mut out);
-        }
-    }
-    Ok(ex)
+    Ok((genesis, open))
 }
 
 fn attributes(at: &str, c: &InstrumentCfg) -> Result<Attributes, ConfigError> {

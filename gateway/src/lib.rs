@@ -21,3 +21,4 @@ pub mod demo;
 pub mod protocol;
 pub mod script;
 pub mod server;
+pub mod source;

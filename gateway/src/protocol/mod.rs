@@ -8,7 +8,7 @@ mod request;
 mod sealed;
 
 pub use reply::{account_snapshot, book_snapshot, encode, gep_snapshot, recipient_name, rfc3339};
-pub use request::{Envelope, Query, Request, parse_line, parse_object, to_command};
+pub use request::{Envelope, Query, Request, ShardKey, parse_line, parse_object, to_command};
 
 use core::fmt;
 

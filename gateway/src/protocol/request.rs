@@ -139,6 +139,47 @@ impl Request {
     }
 }
 
+/// Which shard a request belongs to, as far as the request itself says: the server maps an
+/// instrument to the shard that trades it, and an id to the shard that numbered it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardKey<'a> {
+    /// The shard that trades this instrument.
+    Instrument(&'a str),
+    /// The shard that numbered this id (an order, block proposal, auction or bid).
+    Id(&'a str),
+    /// A shard named by number (the sub-account of a deposit or withdrawal).
+    Shard(u32),
+    /// Every shard: an account's status, the kill switch, and `get_account`.
+    Every,
+}
+
+impl Request {
+    /// Which shard the request belongs to.
+    pub fn shard_key(&self) -> ShardKey<'_> {
+        use ShardKey::{Every, Id, Instrument, Shard};
+        match self {
+            Self::NewOrder(r) => Instrument(&r.instrument),
+            Self::Issue(r) | Self::Retire(r) | Self::SetNeed(r) => Instrument(&r.instrument),
+            Self::SetGep(r) => Instrument(&r.instrument),
+            Self::SetReferencePrice(r) => Instrument(&r.instrument),
+            Self::SetPhase(r) => Instrument(&r.instrument),
+            Self::ProposeBlock(r) => Instrument(&r.instrument),
+            Self::OpenSealedAuction(r) => Instrument(&r.instrument),
+            Self::GetBook(r) => Instrument(&r.instrument),
+            Self::GetGep(r) => Instrument(&r.instrument),
+            Self::CancelOrder(r) | Self::OperatorCancel(r) => Id(&r.order_id),
+            Self::AmendOrder(r) => Id(&r.order_id),
+            Self::AcceptBlock(r) | Self::DeclineBlock(r) => Id(&r.block_id),
+            Self::SealedBid(r) => Id(&r.auction_id),
+            Self::CloseSealedAuction(r) => Id(&r.auction_id),
+            Self::AmendBid(r) => Id(&r.bid_id),
+            Self::WithdrawBid(r) => Id(&r.bid_id),
+            Self::Deposit(r) | Self::Withdraw(r) => Shard(r.shard()),
+            Self::SetAccountStatus(_) | Self::Kill(_) | Self::GetAccount(_) => Every,
+        }
+    }
+}
+
 /// A request that reads and changes nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Query {
@@ -196,6 +237,8 @@ pub struct AmendReq {
 pub struct CashReq {
     account: String,
     amount: String,
+    /// The shard whose sub-account is credited or debited (default 0, the home shard).
+    shard: Option<u32>,
 }
 
 /// `issue`, `retire`, `set_need`.
@@ -528,6 +571,33 @@ fn cash(s: &str) -> Result<Cash, EdgeError> {
     converted("amount", Cash::from_decimal(decimal("amount", s)?))
 }
 
+/// The amount of a deposit or withdrawal, once its shard is known to be this exchange.
+fn cash_of_shard(ex: &Exchange, r: &CashReq) -> Result<Cash, EdgeError> {
+    let (index, count) = ex.id_space().place();
+    match r.shard {
+        Some(k) if k >= count => Err(EdgeError::new(
+            "UNKNOWN_SHARD",
+            format!(
+                "shard {k} does not exist: this market has {count} (0 to {})",
+                count - 1
+            ),
+        )),
+        // Only a misrouted request gets here: the server sends each to its shard.
+        Some(k) if k != index => Err(EdgeError::new(
+            "WRONG_SHARD",
+            format!("shard {index} received a request for shard {k}"),
+        )),
+        _ => cash(&r.amount),
+    }
+}
+
+impl CashReq {
+    /// The shard named, 0 (the home shard) when none is.
+    pub fn shard(&self) -> u32 {
+        self.shard.unwrap_or(0)
+    }
+}
+
 fn block_id(s: &str) -> Result<u64, EdgeError> {
     s.parse::<u64>()
         .map_err(|_| EdgeError::new("BAD_BLOCK_ID", format!("block_id {s:?} is not a block id")))
@@ -556,11 +626,11 @@ pub fn to_command(
         Request::AmendOrder(r) => amend(ex, actor, r)?,
         Request::Deposit(r) => Command::Deposit {
             account: account(ex, &r.account)?,
-            amount: cash(&r.amount)?,
+            amount: cash_of_shard(ex, r)?,
         },
         Request::Withdraw(r) => Command::Withdraw {
             account: account(ex, &r.account)?,
-            amount: cash(&r.amount)?,
+            amount: cash_of_shard(ex, r)?,
         },
         Request::Issue(r) | Request::Retire(r) | Request::SetNeed(r) => qty_command(ex, req, r)?,
         Request::SetGep(r) => {

@@ -60,6 +60,14 @@ fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds")
 }
 
+/// What `/metrics` shows of one shard.
+pub struct ShardMetrics {
+    /// Commands waiting for the shard's core.
+    pub input_depth: AtomicU64,
+    /// Time to make a batch of commands durable, µs.
+    pub fsync: Mutex<Histogram<u64>>,
+}
+
 /// Everything `/metrics` shows.
 pub struct Metrics {
     /// Open connections.
@@ -70,31 +78,33 @@ pub struct Metrics {
     pub connections_refused: AtomicU64,
     /// Sessions disconnected for not reading their messages.
     pub slow_consumers: AtomicU64,
-    /// Commands waiting for the core, per shard (set by the sessions and the core).
-    pub input_depth: AtomicU64,
+    /// Per shard: its input queue and its log commits.
+    pub shards: Vec<ShardMetrics>,
     /// Batches waiting for the publisher.
     pub publish_depth: AtomicU64,
     commands: Mutex<BTreeMap<&'static str, u64>>,
     rejects: Mutex<BTreeMap<&'static str, u64>>,
-    /// Time to make a batch of commands durable, µs.
-    pub fsync: Mutex<Histogram<u64>>,
     /// Time from a request's arrival to its acknowledgement being queued to the session, µs.
     pub ack: Mutex<Histogram<u64>>,
 }
 
 impl Metrics {
     /// All zero.
-    pub fn new() -> Self {
+    pub fn new(shards: usize) -> Self {
         Self {
+            shards: (0..shards.max(1))
+                .map(|_| ShardMetrics {
+                    input_depth: AtomicU64::new(0),
+                    fsync: Mutex::new(new_histogram()),
+                })
+                .collect(),
             connections: AtomicU64::new(0),
             connections_total: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
             slow_consumers: AtomicU64::new(0),
-            input_depth: AtomicU64::new(0),
             publish_depth: AtomicU64::new(0),
             commands: Mutex::new(BTreeMap::new()),
             rejects: Mutex::new(BTreeMap::new()),
-            fsync: Mutex::new(new_histogram()),
             ack: Mutex::new(new_histogram()),
         }
     }
@@ -119,11 +129,6 @@ impl Metrics {
                 &self.connections,
             ),
             (
-                "ecomatch_input_queue_depth",
-                "Commands waiting for the core.",
-                &self.input_depth,
-            ),
-            (
                 "ecomatch_publish_queue_depth",
                 "Batches waiting for the publisher.",
                 &self.publish_depth,
@@ -135,6 +140,15 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}",
                 v.load(Ordering::Relaxed)
             );
+        }
+        let name = "ecomatch_input_queue_depth";
+        let _ = writeln!(
+            s,
+            "# HELP {name} Commands waiting for a shard's core.\n# TYPE {name} gauge"
+        );
+        for (k, m) in self.shards.iter().enumerate() {
+            let v = m.input_depth.load(Ordering::Relaxed);
+            let _ = writeln!(s, "{name}{{shard=\"{k}\"}} {v}");
         }
         let counters = [
             (
@@ -174,25 +188,27 @@ impl Metrics {
             "code",
             &self.rejects,
         );
-        summary(
-            &mut s,
-            "ecomatch_fsync_latency_seconds",
-            "Log commit (write + fsync) per batch.",
-            &self.fsync,
+        let name = "ecomatch_fsync_latency_seconds";
+        let _ = writeln!(
+            s,
+            "# HELP {name} Log commit (write + fsync) per batch, per shard.\n# TYPE {name} summary"
         );
-        summary(
-            &mut s,
-            "ecomatch_ack_latency_seconds",
-            "Request arrival to acknowledgement queued.",
-            &self.ack,
+        for (k, m) in self.shards.iter().enumerate() {
+            summary(&mut s, name, &format!("shard=\"{k}\","), &m.fsync);
+        }
+        let name = "ecomatch_ack_latency_seconds";
+        let _ = writeln!(
+            s,
+            "# HELP {name} Request arrival to acknowledgement queued.\n# TYPE {name} summary"
         );
+        summary(&mut s, name, "", &self.ack);
         s
     }
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        Self::new()
+        Self::new(1)
     }
 }
 
@@ -218,15 +234,25 @@ fn labelled(
 }
 
 #[allow(clippy::cast_precision_loss)] // seconds for display; the histogram keeps the integers
-fn summary(s: &mut String, name: &str, help: &str, h: &Mutex<Histogram<u64>>) {
-    let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} summary");
+/// One summary's samples; `labels` is empty or ends with a comma (`shard="0",`).
+fn summary(s: &mut String, name: &str, labels: &str, h: &Mutex<Histogram<u64>>) {
     let Ok(h) = h.lock() else { return };
     for q in [0.5, 0.9, 0.99, 0.999] {
         let v = h.value_at_quantile(q) as f64 / 1e6;
-        let _ = writeln!(s, "{name}{{quantile=\"{q}\"}} {v}");
+        let _ = writeln!(s, "{name}{{{labels}quantile=\"{q}\"}} {v}");
     }
     let sum = h.mean() * h.len() as f64 / 1e6;
-    let _ = writeln!(s, "{name}_sum {sum}\n{name}_count {}", h.len());
+    let own = labels.trim_end_matches(',');
+    let braces = if own.is_empty() {
+        String::new()
+    } else {
+        format!("{{{own}}}")
+    };
+    let _ = writeln!(
+        s,
+        "{name}_sum{braces} {sum}\n{name}_count{braces} {}",
+        h.len()
+    );
 }
 
 #[cfg(test)]
@@ -235,7 +261,7 @@ mod tests {
 
     #[test]
     fn renders_counters_and_quantiles() {
-        let m = Metrics::new();
+        let m = Metrics::new(2);
         m.command("new_order");
         m.command("new_order");
         m.reject("RATE_LIMITED");
@@ -260,6 +286,14 @@ mod tests {
         );
         assert!(
             text.contains("ecomatch_ack_latency_seconds{quantile=\"0.5\"} 0.0001"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ecomatch_fsync_latency_seconds_count{shard=\"1\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ecomatch_input_queue_depth{shard=\"1\"} 0"),
             "{text}"
         );
     }

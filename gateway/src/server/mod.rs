@@ -15,6 +15,7 @@
 //! One port serves `/ws`, `/healthz`, `/metrics` (Prometheus) and `/` (the dashboard).
 
 pub mod catalog;
+pub mod fanout;
 pub mod http;
 pub mod limit;
 pub mod market;
@@ -41,7 +42,9 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::config::{ConfigError, Source};
+use crate::protocol::{Request, ShardKey};
 use crate::script::{Driver, StartError};
+use ecomatch_exchange::shard::IdSpace;
 use limit::Bucket;
 use metrics::Metrics;
 use publisher::{Control, Publisher};
@@ -101,6 +104,19 @@ pub struct Shared {
     login_failures: Mutex<BTreeMap<IpAddr, Bucket>>,
     /// The next session id.
     pub next_session: AtomicU64,
+    /// The next token of a request that every shard gets.
+    pub next_part: AtomicU64,
+    /// Which shard trades each instrument.
+    owner: BTreeMap<String, usize>,
+}
+
+/// Where a request goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// To one shard.
+    One(usize),
+    /// A copy to every shard.
+    Every,
 }
 
 impl Shared {
@@ -134,9 +150,21 @@ impl Shared {
             .take(now);
     }
 
-    /// The shard that handles a request (one shard: every request).
-    pub fn shard_for(&self, _inbound: &Inbound) -> &Sender<Inbound> {
-        &self.shards[0]
+    /// Where a request goes. Whatever names no shard (an unknown instrument, a malformed id,
+    /// a shard that does not exist) goes to the home shard, which refuses it with the usual
+    /// code, so every refusal reads the same whatever the number of shards.
+    pub fn route(&self, request: &Request) -> Route {
+        let n = self.shards.len();
+        let one = match request.shard_key() {
+            ShardKey::Every if n > 1 => return Route::Every,
+            ShardKey::Every => 0,
+            ShardKey::Instrument(name) => self.owner.get(name).copied().unwrap_or(0),
+            ShardKey::Id(s) => s.trim().parse::<u64>().map_or(0, |id| {
+                IdSpace::shard_of(id, u32::try_from(n).unwrap_or(u32::MAX)) as usize
+            }),
+            ShardKey::Shard(k) => usize::try_from(k).ok().filter(|&k| k < n).unwrap_or(0),
+        };
+        Route::One(one)
     }
 }
 
@@ -159,39 +187,61 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
         None => None,
         Some((cert, key)) => Some(tls::acceptor(cert, key).map_err(ServeError::Tls)?),
     };
-    let dir = settings.data_dir.join("shard-0");
-    std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
-    let (driver, resumed) =
-        Driver::with_log(&dir, &settings.market, settings.fsync, settings.every)
-            .map_err(ServeError::Start)?;
-    tracing::info!(dir = %dir.display(), commands = resumed.commands, from_snapshot = ?resumed.from_snapshot, truncated = ?resumed.truncated, "log recovered");
-    let genesis = driver.genesis().unwrap_or(Source::Demo);
-    let catalog = genesis.exchange().map_err(ServeError::Config)?;
-    let metrics = Arc::new(Metrics::new());
+    let sources =
+        crate::source::cut(&settings.market, &settings.shards).map_err(ServeError::Config)?;
+    check_no_stray_shards(&settings.data_dir, sources.len())?;
+    let drivers = sources
+        .iter()
+        .enumerate()
+        .map(|(k, source)| open_shard(&settings, k, source))
+        .collect::<Result<Vec<_>, _>>()?;
+    let genesis = drivers[0].genesis().unwrap_or(Source::Demo);
+    let catalog = genesis.market().exchange().map_err(ServeError::Config)?;
+    let owner = drivers
+        .iter()
+        .enumerate()
+        .flat_map(|(k, d)| {
+            let names: Vec<String> = d
+                .exchange()
+                .listings()
+                .map(|l| l.instrument.spec().id.as_str().to_owned())
+                .collect();
+            names.into_iter().map(move |name| (name, k))
+        })
+        .collect();
+    let metrics = Arc::new(Metrics::new(drivers.len()));
     let limits = &settings.limits;
-    let (shard_tx, shard_rx) = crossbeam_channel::bounded(limits.input_queue.max(1));
     let (batch_tx, batch_rx) = crossbeam_channel::bounded(1024);
     let (control_tx, control_rx) = crossbeam_channel::bounded(65_536);
-    let publisher = Publisher::new(catalog.clone(), driver.exchange(), Arc::clone(&metrics));
+    let states: Vec<&Exchange> = drivers.iter().map(Driver::exchange).collect();
+    let publisher = Publisher::new(catalog.clone(), &states, Arc::clone(&metrics));
     spawn_thread("publisher", move || publisher.run(&batch_rx, &control_rx))?;
-    let core = Core::new(driver, Arc::clone(&metrics));
-    spawn_thread("core-0", move || {
-        if let Err(e) = core.run(&shard_rx, &batch_tx) {
-            // Nothing more can be made durable, so nothing more may be acknowledged.
-            tracing::error!(error = %e, "log write failed: stopping");
-            std::process::exit(70);
-        }
-    })?;
+    let mut shards = Vec::with_capacity(drivers.len());
+    for (k, driver) in drivers.into_iter().enumerate() {
+        let (shard_tx, shard_rx) = crossbeam_channel::bounded(limits.input_queue.max(1));
+        shards.push(shard_tx);
+        let core = Core::new(k, driver, Arc::clone(&metrics));
+        let batch_tx = batch_tx.clone();
+        spawn_thread(&format!("core-{k}"), move || {
+            if let Err(e) = core.run(&shard_rx, &batch_tx) {
+                // Nothing more can be made durable, so nothing more may be acknowledged.
+                tracing::error!(shard = k, error = %e, "log write failed: stopping");
+                std::process::exit(70);
+            }
+        })?;
+    }
     let shared = Arc::new(Shared {
         keys: identities(&settings, &catalog),
         settings,
         catalog,
-        shards: vec![shard_tx],
+        shards,
         control: control_tx,
         metrics,
         account_buckets: Mutex::new(BTreeMap::new()),
         login_failures: Mutex::new(BTreeMap::new()),
         next_session: AtomicU64::new(1),
+        next_part: AtomicU64::new(1),
+        owner,
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -204,6 +254,57 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
         accept_loop(listener, shared, tls).await
     })
     .map_err(ServeError::Io)
+}
+
+/// Recovers (or creates) shard `k`'s log, and checks that it was written for this shard.
+fn open_shard(settings: &Settings, k: usize, source: &Source) -> Result<Driver, ServeError> {
+    let dir = settings.data_dir.join(format!("shard-{k}"));
+    std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
+    let (driver, resumed) = Driver::with_log(&dir, source, settings.fsync, settings.every)
+        .map_err(ServeError::Start)?;
+    tracing::info!(shard = k, dir = %dir.display(), commands = resumed.commands, from_snapshot = ?resumed.from_snapshot, truncated = ?resumed.truncated, "log recovered");
+    let found = driver.genesis().unwrap_or(Source::Demo);
+    let layout = |s: &Source| match s {
+        Source::Shard(x) => (x.index, x.count, x.instruments.clone()),
+        _ => (0, 1, Vec::new()),
+    };
+    if layout(&found) != layout(source) {
+        let (i, n, names) = layout(&found);
+        return Err(ServeError::Config(ConfigError(format!(
+            "{}: this log was written as shard {i} of {n} ({}), but the configuration cuts the \
+             market differently; start with the shards the log was written for, or a new data \
+             directory",
+            dir.display(),
+            if names.is_empty() {
+                "every instrument".to_owned()
+            } else {
+                names.join(", ")
+            },
+        ))));
+    }
+    Ok(driver)
+}
+
+/// Refuses a data directory with the log of a shard beyond `count`: its orders and cash would
+/// silently vanish from the market.
+fn check_no_stray_shards(data_dir: &std::path::Path, count: usize) -> Result<(), ServeError> {
+    let Ok(entries) = std::fs::read_dir(data_dir) else {
+        return Ok(()); // a new data directory
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(k) = name.to_str().and_then(|n| n.strip_prefix("shard-")) else {
+            continue;
+        };
+        let has_log = ecomatch_replay::reader::segments(&entry.path()).is_ok_and(|s| !s.is_empty());
+        if k.parse::<usize>().is_ok_and(|k| k >= count) && has_log {
+            return Err(ServeError::Config(ConfigError(format!(
+                "{}: a log of shard {k}, but the configuration has {count} shard(s)",
+                entry.path().display()
+            ))));
+        }
+    }
+    Ok(())
 }
 
 fn spawn_thread(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), ServeError> {

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+use super::fanout::{self, Gather};
 use super::market::MarketView;
 use super::metrics::{Metrics, Recorder};
 use super::shard::{Batch, Item, Outcome, SessionId};
@@ -139,19 +140,27 @@ pub struct Publisher {
     targets: Vec<SessionId>,
     surveillance: Surveillance,
     alerts: Vec<Alert>,
+    gather: Gather,
 }
 
 impl Publisher {
-    /// A publisher for the recovered `state`, encoding with `catalog` (the market's static
-    /// description: names, ticks and lots).
-    pub fn new(catalog: Exchange, state: &Exchange, metrics: Arc<Metrics>) -> Self {
-        let views = state
-            .listings()
-            .filter_map(|l| {
-                let id = l.instrument.spec().id;
-                MarketView::of(state, id).map(|v| (id, v))
+    /// A publisher for the recovered state of every shard, encoding with `catalog` (the
+    /// market's static description: names, ticks and lots).
+    pub fn new(catalog: Exchange, shards: &[&Exchange], metrics: Arc<Metrics>) -> Self {
+        let views = shards
+            .iter()
+            .flat_map(|state| {
+                state.listings().filter_map(|l| {
+                    let id = l.instrument.spec().id;
+                    MarketView::of(state, id).map(|v| (id, v))
+                })
             })
             .collect();
+        // The recovered state, not the genesis: references and GEP records as they are now.
+        let mut surveillance = Surveillance::new(shards[0]);
+        for state in &shards[1..] {
+            surveillance.include(state);
+        }
         Self {
             catalog,
             views,
@@ -161,9 +170,9 @@ impl Publisher {
             ack: Recorder::new(),
             metrics,
             targets: Vec::new(),
-            // The recovered state, not the genesis: references and GEP records as they are now.
-            surveillance: Surveillance::new(state),
+            surveillance,
             alerts: Vec::new(),
+            gather: Gather::default(),
         }
     }
 
@@ -280,9 +289,53 @@ impl Publisher {
 
     fn batch(&mut self, b: &Batch) {
         for item in &b.items {
-            self.item(item, &b.outputs);
+            match item.part {
+                None => self.item(item, &b.outputs),
+                Some(part) => {
+                    if let Some(copies) = self.gather.add(part, item, &b.outputs) {
+                        self.copies(&copies);
+                    }
+                }
+            }
         }
         self.ack.publish(&self.metrics.ack);
+    }
+
+    /// Answers a request every shard applied, once all its copies are durable: one reply, one
+    /// status change, and every shard's order reports.
+    fn copies(&mut self, copies: &[fanout::Copy]) {
+        let answers: Option<Vec<Value>> = copies
+            .iter()
+            .map(|(item, _)| match &item.outcome {
+                Outcome::Answer(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        if let Some(answers) = answers {
+            let mut item = copies[0].0.clone();
+            item.outcome = Outcome::Answer(fanout::merge_accounts(&self.catalog, &answers));
+            return self.item(&item, &[]);
+        }
+        let replier = fanout::replier(copies);
+        for (k, (item, outputs)) in copies.iter().enumerate() {
+            let Outcome::Applied { context, .. } = item.outcome else {
+                if k == replier {
+                    self.item(item, outputs);
+                }
+                continue;
+            };
+            let kept: Vec<Output> = outputs
+                .iter()
+                .filter(|o| fanout::passes(k, replier, o))
+                .copied()
+                .collect();
+            let mut item = item.clone();
+            item.outcome = Outcome::Applied {
+                context,
+                range: 0..kept.len(),
+            };
+            self.item(&item, &kept);
+        }
     }
 
     fn item(&mut self, item: &Item, outputs: &[Output]) {

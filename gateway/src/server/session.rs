@@ -20,10 +20,11 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Message as Ws, Utf8Bytes};
 
+use super::Route;
 use super::Shared;
 use super::limit::Bucket;
 use super::publisher::{Channel, Control, Kill, insert_req_id};
-use super::shard::{Inbound, SessionId, Work};
+use super::shard::{Inbound, Part, SessionId, Work};
 use crate::protocol;
 
 /// Who is logged in on a session.
@@ -412,16 +413,32 @@ impl Session {
             return self.reject(req_id, "FORBIDDEN", "only operators may do this");
         }
         self.shared.metrics.command(request.op());
-        let inbound = Inbound {
+        let inbound = |request, part| Inbound {
             session: self.id,
             actor: who.account,
-            req_id,
+            req_id: req_id.clone(),
             work: Work::Request(request),
             received: Instant::now(),
+            part,
         };
-        if let Err(e) = self.shared.shard_for(&inbound).try_send(inbound) {
-            let inbound = e.into_inner();
-            self.reject(inbound.req_id, "BUSY", "the exchange is busy: try again");
+        match self.shared.route(&request) {
+            Route::One(k) => {
+                if self.shared.shards[k]
+                    .try_send(inbound(request, None))
+                    .is_err()
+                {
+                    self.reject(req_id, "BUSY", "the exchange is busy: try again");
+                }
+            }
+            Route::Every => {
+                let token = self.shared.next_part.fetch_add(1, Ordering::Relaxed);
+                let of = self.shared.shards.len() as u32;
+                let copies = (0..of).map(|index| {
+                    let part = Part { token, index, of };
+                    inbound(request.clone(), Some(part))
+                });
+                fan_out(&self.shared, copies.collect());
+            }
         }
     }
 
@@ -441,8 +458,32 @@ impl Session {
                     req_id: None,
                     work: Work::CancelAll,
                     received: Instant::now(),
+                    part: None,
                 });
             }
         });
     }
+}
+
+/// Sends one copy of a request to each shard. Every copy must arrive (the publisher answers
+/// once all are durable, and an operator's kill switch must never half-apply), so a copy
+/// that finds its queue full waits for room on a blocking thread, never on the session.
+fn fan_out(shared: &Arc<Shared>, copies: Vec<Inbound>) {
+    let mut waiting = Vec::new();
+    for inbound in copies {
+        let k = inbound.part.map_or(0, |p| p.index as usize);
+        if let Err(e) = shared.shards[k].try_send(inbound) {
+            waiting.push(e.into_inner());
+        }
+    }
+    if waiting.is_empty() {
+        return;
+    }
+    let shared = Arc::clone(shared);
+    tokio::task::spawn_blocking(move || {
+        for inbound in waiting {
+            let k = inbound.part.map_or(0, |p| p.index as usize);
+            let _ = shared.shards[k].send(inbound);
+        }
+    });
 }

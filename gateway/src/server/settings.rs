@@ -124,6 +124,9 @@ pub struct Settings {
     pub limits: Limits,
     /// TLS certificate and key files (PEM), when TLS is on.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// The instruments of shards 1, 2, ...; the home shard 0 trades every other instrument
+    /// (and holds the opening cash). Empty: the market is one shard.
+    pub shards: Vec<Vec<String>>,
 }
 
 /// The demo's API keys: `demo-` and the account name. Printed at start-up; never use the demo
@@ -147,6 +150,8 @@ struct ServerTable {
     limits: Limits,
     #[serde(default, rename = "api_key")]
     api_keys: Vec<KeyEntry>,
+    #[serde(default)]
+    shards: Vec<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +176,7 @@ fn base(market: Source, data_dir: PathBuf) -> Settings {
         anonymous_read: true,
         limits: Limits::default(),
         tls: None,
+        shards: Vec::new(),
     }
 }
 
@@ -216,6 +222,9 @@ pub fn from_toml(text: &str, data_dir: Option<PathBuf>) -> Result<Settings, Conf
     }
     s.anonymous_read = server.anonymous_read.unwrap_or(true);
     s.limits = server.limits;
+    crate::source::cut(&s.market, &server.shards)
+        .map_err(|e| ConfigError(format!("[server] {e}")))?;
+    s.shards = server.shards;
     s.keys = server
         .api_keys
         .into_iter()
@@ -285,6 +294,17 @@ mod tests {
             s.market.exchange().expect("market").state_hash(),
             Source::Demo.exchange().expect("demo").state_hash()
         );
+    }
+
+    #[test]
+    fn shards_are_read_and_checked() {
+        let market = include_str!("../../../docs/market.example.toml");
+        let text = format!("{market}\n[server]\nshards = [[\"OJ-WR-2025\"], [\"KH-EC-2024\"]]\n");
+        let s = from_toml(&text, None).expect("valid");
+        assert_eq!(s.shards.len(), 2);
+        let text = format!("{market}\n[server]\nshards = [[\"XX-1\"]]\n");
+        let e = from_toml(&text, None).expect_err("unknown instrument");
+        assert!(e.0.contains("XX-1"), "{e}");
     }
 
     #[test]

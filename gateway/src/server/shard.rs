@@ -38,6 +38,18 @@ pub enum Work {
     CancelAll,
 }
 
+/// One of the copies of a request that every shard applies (an account's status, the kill
+/// switch, `get_account`): the publisher answers once all of them are durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// The same for every copy of one request.
+    pub token: u64,
+    /// This copy's shard.
+    pub index: u32,
+    /// How many copies there are.
+    pub of: u32,
+}
+
 /// A request on its way to the core.
 #[derive(Debug)]
 pub struct Inbound {
@@ -51,10 +63,12 @@ pub struct Inbound {
     pub work: Work,
     /// When the session read it, for the acknowledgement latency.
     pub received: Instant,
+    /// Which copy this is, when every shard gets one.
+    pub part: Option<Part>,
 }
 
 /// What became of one request.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Outcome {
     /// Applied: its outputs are `Batch::outputs[range]`.
     Applied {
@@ -70,7 +84,7 @@ pub enum Outcome {
 }
 
 /// One request's result, for the publisher.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Item {
     /// The session to answer.
     pub session: SessionId,
@@ -82,6 +96,8 @@ pub struct Item {
     pub time: Timestamp,
     /// The result.
     pub outcome: Outcome,
+    /// Which copy this is, when every shard got one.
+    pub part: Option<Part>,
 }
 
 /// A batch of durable results, in sequence order.
@@ -95,6 +111,7 @@ pub struct Batch {
 
 /// The core thread's state.
 pub struct Core {
+    index: usize,
     driver: Driver,
     last_time: u64,
     fsync: Recorder,
@@ -102,9 +119,10 @@ pub struct Core {
 }
 
 impl Core {
-    /// A core over a (recovered) driver.
-    pub fn new(driver: Driver, metrics: Arc<Metrics>) -> Self {
+    /// The core of shard `index`, over its (recovered) driver.
+    pub fn new(index: usize, driver: Driver, metrics: Arc<Metrics>) -> Self {
         Self {
+            index,
             driver,
             last_time: 0,
             fsync: Recorder::new(),
@@ -124,16 +142,15 @@ impl Core {
                     Err(_) => break,
                 }
             }
-            self.metrics
-                .input_depth
-                .store(rx.len() as u64, Ordering::Relaxed);
+            let mine = &self.metrics.shards[self.index];
+            mine.input_depth.store(rx.len() as u64, Ordering::Relaxed);
             if let Some(e) = self.driver.take_fatal() {
                 return Err(e);
             }
             let t0 = Instant::now();
             self.driver.sync().map_err(io::Error::other)?;
             self.fsync.record(t0.elapsed());
-            self.fsync.publish(&self.metrics.fsync);
+            self.fsync.publish(&self.metrics.shards[self.index].fsync);
             self.metrics
                 .publish_depth
                 .store(tx.len() as u64 + 1, Ordering::Relaxed);
@@ -191,6 +208,7 @@ impl Core {
             received: inbound.received,
             time,
             outcome,
+            part: inbound.part,
         });
     }
 }
