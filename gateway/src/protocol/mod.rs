@@ -3,12 +3,14 @@
 //! `type` (see docs/PROTOCOL.md). This module turns requests into exchange commands, converting
 //! decimals exactly with each instrument's tick and lot, and exchange outputs into JSON.
 
+mod convert;
 mod reply;
 mod request;
 mod sealed;
 
+pub use convert::to_command;
 pub use reply::{account_snapshot, book_snapshot, encode, gep_snapshot, recipient_name, rfc3339};
-pub use request::{Envelope, Query, Request, ShardKey, parse_line, parse_object, to_command};
+pub use request::{Envelope, Query, Request, ShardKey, parse_line, parse_object};
 
 use core::fmt;
 
