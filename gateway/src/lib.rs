@@ -18,6 +18,7 @@
 pub mod audit;
 pub mod config;
 pub mod demo;
+pub mod loadgen;
 pub mod protocol;
 pub mod script;
 pub mod server;

@@ -53,6 +53,10 @@ enum Command {
         #[arg(long)]
         book: Option<String>,
     },
+    /// End-to-end load over WebSocket on loopback: starts the server on the demo market and
+    /// sweeps request rates, reporting throughput and p50/p99/p99.9 acknowledgement latency
+    /// (corrected for coordinated omission).
+    Loadgen(LoadgenArgs),
     /// Move the log segments and older snapshots that the newest snapshot covers into
     /// DIR/archive/ (after checking that the snapshot restores).
     Archive(ArchiveArgs),
@@ -78,6 +82,32 @@ struct ServeArgs {
     /// TLS private key (PEM).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct LoadgenArgs {
+    /// Target rates (requests per second over all sessions), comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1000,5000,10000,20000,40000"
+    )]
+    rates: Vec<u32>,
+    /// Seconds per rate.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Sessions sending at once (half sell, half buy).
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Shards: 1, or 2 (LS-FCS-2024 and QZ-FCS-2024 on their own core threads).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    shards: u8,
+    /// The server's fsync policy.
+    #[arg(long, value_enum, default_value = "always")]
+    fsync: Fsync,
+    /// The server's log directory (emptied first).
+    #[arg(long, default_value = "ecomatch-loadgen")]
+    data_dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -118,6 +148,18 @@ fn main() -> Result<()> {
         Command::Demo => ecomatch_gateway::demo::run(&mut io::stdout().lock())?,
         Command::Script(args) => run_script(&args)?,
         Command::Serve(args) => run_serve(&args)?,
+        Command::Loadgen(args) => {
+            let opts = ecomatch_gateway::loadgen::Options {
+                rates: args.rates,
+                seconds: args.seconds,
+                connections: args.connections,
+                shards: usize::from(args.shards),
+                fsync: policy(args.fsync, 1000, 2000),
+                data_dir: args.data_dir,
+            };
+            let steps = ecomatch_gateway::loadgen::run(&opts).map_err(anyhow::Error::msg)?;
+            print!("{}", ecomatch_gateway::loadgen::table(&steps));
+        }
         Command::Archive(ArchiveArgs { dir }) => {
             let genesis = |p: &[u8]| {
                 Source::from_payload(p)
