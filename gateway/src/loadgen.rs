@@ -55,6 +55,9 @@ pub struct Step {
     pub answered: u64,
     /// Of which refused (any code).
     pub refused: u64,
+    /// Never answered before the deadline (30 s after the last due time) or the connection
+    /// closed; each counts in the latency as the time until the load generator gave up.
+    pub lost: u64,
     /// Answered requests per second, from the first due time to the last answer.
     pub throughput: f64,
     /// Acknowledgement latency from the due time, µs: p50, p99, p99.9, max.
@@ -210,13 +213,14 @@ async fn step(url: &str, rate: u32, opts: &Options) -> Result<Step, String> {
         .map_err(|e| e.to_string())?;
     let mut all = histogram()?;
     let mut service = histogram()?;
-    let (mut answered, mut refused, mut last) = (0, 0, start);
+    let (mut answered, mut refused, mut lost, mut last) = (0, 0, 0, start);
     for t in tasks {
         let r = t.await.map_err(|e| e.to_string())??;
         all.add(&r.latency).map_err(|e| e.to_string())?;
         service.add(&r.service).map_err(|e| e.to_string())?;
         answered += r.answered;
         refused += r.refused;
+        lost += r.lost;
         last = last.max(r.last);
     }
     let elapsed = last.saturating_duration_since(start).as_secs_f64();
@@ -224,6 +228,7 @@ async fn step(url: &str, rate: u32, opts: &Options) -> Result<Step, String> {
         rate,
         answered,
         refused,
+        lost,
         throughput: answered as f64 / elapsed.max(1e-9),
         latency_us: [0.5, 0.99, 0.999, 1.0].map(|q| all.value_at_quantile(q)),
         service_us: [0.5, 0.99, 0.999, 1.0].map(|q| service.value_at_quantile(q)),
@@ -289,6 +294,7 @@ struct SessionResult {
     service: Histogram<u64>,
     answered: u64,
     refused: u64,
+    lost: u64,
     last: Instant,
 }
 
@@ -309,6 +315,7 @@ async fn session(
         service: histogram()?,
         answered: 0,
         refused: 0,
+        lost: 0,
         last: plan.start,
     };
     let deadline = plan.due(plan.count) + Duration::from_secs(30);
@@ -337,6 +344,15 @@ async fn session(
         r.answered += 1;
         r.refused += u64::from(v["type"] == "reject");
         r.last = now;
+    }
+    // Unanswered requests count too, as the time until we gave up on them: leaving them out
+    // would flatter exactly the steps where the server fell behind.
+    let gave_up = plan.micros_since_start(Instant::now());
+    for (k, _) in seen.iter().enumerate().filter(|(_, seen)| !**seen) {
+        let due = plan.micros_since_start(plan.due(k as u64));
+        r.latency
+            .saturating_record(gave_up.saturating_sub(due).max(1));
+        r.lost += 1;
     }
     let _ = writer.await;
     Ok(r)
@@ -376,15 +392,15 @@ async fn write(
 /// The sweep as a Markdown table, for BENCHMARKS.md.
 pub fn table(steps: &[Step]) -> String {
     let mut s = String::from(
-        "| target req/s | answered | refused | throughput req/s | p50 µs | p99 µs | p99.9 µs | max µs | uncorrected p50 / p99 / p99.9 µs |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| target req/s | answered | refused | lost | throughput req/s | p50 µs | p99 µs | p99.9 µs | max µs | uncorrected p50 / p99 / p99.9 µs |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for st in steps {
         let [p50, p99, p999, max] = st.latency_us;
         let [s50, s99, s999, _] = st.service_us;
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {:.0} | {p50} | {p99} | {p999} | {max} | {s50} / {s99} / {s999} |",
-            st.rate, st.answered, st.refused, st.throughput
+            "| {} | {} | {} | {} | {:.0} | {p50} | {p99} | {p999} | {max} | {s50} / {s99} / {s999} |",
+            st.rate, st.answered, st.refused, st.lost, st.throughput
         );
     }
     s

@@ -35,7 +35,12 @@ fn a_short_sweep_answers_every_request() {
             .collect();
         assert_eq!(rows.len(), 2, "{text}");
         for (row, rate) in rows.iter().zip(["200", "400"]) {
-            assert_eq!((row[1], row[2], row[3]), (rate, rate, "0"), "{text}");
+            let (answered, refused, lost) = (row[2], row[3], row[4]);
+            assert_eq!(
+                (row[1], answered, refused, lost),
+                (rate, rate, "0", "0"),
+                "{text}"
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -84,6 +84,7 @@ async fn a_sharded_market_trades_routes_and_recovers_as_one() {
     let subs = account["sub_accounts"].as_array().expect("sub-accounts");
     assert_eq!(subs.len(), 3, "{account}");
     assert_eq!(subs[1]["cash"]["available"], "97998.00", "{account}");
+    assert_eq!(subs[2]["status"], "active", "{account}");
     assert_eq!(account["cash"]["available"], "10097998.00", "{account}");
     let holdings = account["holdings"].as_array().expect("holdings");
     assert_eq!(holdings[0]["instrument"], "LS-FCS-2024", "{account}");
@@ -189,6 +190,22 @@ fn a_different_cut_is_refused(dir: &Path, config: &Path) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("shard"), "{err}");
+    // The right cut with a shard's log gone: refused too, since a fresh shard 2 would give
+    // out ids its clients already hold.
+    let data = dir.join("data");
+    std::fs::rename(data.join("shard-2"), dir.join("shard-2-away")).expect("move");
+    let out = Command::new(env!("CARGO_BIN_EXE_ecomatch"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .arg("--config")
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("shard 2 has none"), "{err}");
 }
 
 fn strip(mut v: Value) -> Value {

@@ -62,19 +62,17 @@ pub fn replier(copies: &[Copy]) -> usize {
         .unwrap_or(0)
 }
 
-/// Whether copy `k` passes `out` on: only the replier's reply, and the account's new status
-/// once (from the home shard); every order report of every shard.
-pub fn passes(k: usize, replier: usize, out: &Output) -> bool {
-    if out.reply {
-        k == replier
-    } else {
-        k == 0 || !matches!(out.msg, Message::Status(_))
-    }
+/// Whether copy `k` passes `out` on before the reply: every order report of every shard, and
+/// the account's new status once (from the home shard). The replier's reply goes last.
+pub fn passes(k: usize, out: &Output) -> bool {
+    !out.reply && (k == 0 || !matches!(out.msg, Message::Status(_)))
 }
 
 /// One `account` reply from the sub-accounts of every shard: the cash of all of them (each
 /// shard's is in `sub_accounts`, since cash in one shard cannot pay for another's
-/// instruments), and every holding, in the market's order of instruments.
+/// instruments), and every holding, in the market's order of instruments. The status is the
+/// home shard's; each shard's own is in `sub_accounts` too, where a crash between the commits
+/// of one `kill` in two shards would show.
 pub fn merge_accounts(catalog: &Exchange, answers: &[Value]) -> Value {
     let Some(Value::Object(first)) = answers.first() else {
         return Value::Null;
@@ -94,7 +92,9 @@ pub fn merge_accounts(catalog: &Exchange, answers: &[Value]) -> Value {
     for (k, a) in answers.iter().enumerate() {
         available += field(a, "available");
         held += field(a, "held");
-        subs.push(json!({"shard": k, "cash": a.get("cash").cloned().unwrap_or(Value::Null)}));
+        let status = a.get("status").cloned().unwrap_or(Value::Null);
+        let cash = a.get("cash").cloned().unwrap_or(Value::Null);
+        subs.push(json!({"shard": k, "status": status, "cash": cash}));
         if let Some(Value::Array(h)) = a.get("holdings") {
             holdings.extend(h.iter().cloned());
         }

@@ -95,6 +95,8 @@ pub struct Shared {
     keys: BTreeMap<[u8; 32], Identity>,
     /// The shards' input queues.
     pub shards: Vec<Sender<Inbound>>,
+    /// The queue of requests every shard gets, one copy each (see [`forward_copies`]).
+    pub fan_out: Sender<Vec<Inbound>>,
     /// The publisher's control queue.
     pub control: Sender<Control>,
     /// Counters and histograms.
@@ -189,13 +191,21 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
     };
     let sources =
         crate::source::cut(&settings.market, &settings.shards).map_err(ServeError::Config)?;
-    check_no_stray_shards(&settings.data_dir, sources.len())?;
+    check_shard_dirs(&settings.data_dir, sources.len())?;
     let drivers = sources
         .iter()
         .enumerate()
         .map(|(k, source)| open_shard(&settings, k, source))
         .collect::<Result<Vec<_>, _>>()?;
     let genesis = drivers[0].genesis().unwrap_or(Source::Demo);
+    for (k, d) in drivers.iter().enumerate() {
+        if d.genesis().is_none_or(|g| g.market() != genesis.market()) {
+            return Err(ServeError::Config(ConfigError(format!(
+                "shard {k} was written for another market than shard 0; every shard of a data \
+                 directory must come from the same configuration"
+            ))));
+        }
+    }
     let catalog = genesis.market().exchange().map_err(ServeError::Config)?;
     let owner = drivers
         .iter()
@@ -216,6 +226,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
     let states: Vec<&Exchange> = drivers.iter().map(Driver::exchange).collect();
     let publisher = Publisher::new(catalog.clone(), &states, Arc::clone(&metrics));
     spawn_thread("publisher", move || publisher.run(&batch_rx, &control_rx))?;
+    warn_of_split_statuses(&drivers);
     let mut shards = Vec::with_capacity(drivers.len());
     for (k, driver) in drivers.into_iter().enumerate() {
         let (shard_tx, shard_rx) = crossbeam_channel::bounded(limits.input_queue.max(1));
@@ -230,11 +241,15 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
             }
         })?;
     }
+    let (fan_tx, fan_rx) = crossbeam_channel::bounded(1024);
+    let queues = shards.clone();
+    spawn_thread("fan-out", move || forward_copies(&fan_rx, &queues))?;
     let shared = Arc::new(Shared {
         keys: identities(&settings, &catalog),
         settings,
         catalog,
         shards,
+        fan_out: fan_tx,
         control: control_tx,
         metrics,
         account_buckets: Mutex::new(BTreeMap::new()),
@@ -285,9 +300,13 @@ fn open_shard(settings: &Settings, k: usize, source: &Source) -> Result<Driver, 
     Ok(driver)
 }
 
-/// Refuses a data directory with the log of a shard beyond `count`: its orders and cash would
-/// silently vanish from the market.
-fn check_no_stray_shards(data_dir: &std::path::Path, count: usize) -> Result<(), ServeError> {
+/// Refuses a data directory whose shards do not add up: a log of a shard beyond `count` (its
+/// orders and cash would vanish), or some shards with a log and others without (a shard
+/// started afresh would reuse ids that clients already hold).
+fn check_shard_dirs(data_dir: &std::path::Path, count: usize) -> Result<(), ServeError> {
+    let has_log =
+        |dir: &std::path::Path| ecomatch_replay::reader::segments(dir).is_ok_and(|s| !s.is_empty());
+    let refuse = |what: String| Err(ServeError::Config(ConfigError(what)));
     let Ok(entries) = std::fs::read_dir(data_dir) else {
         return Ok(()); // a new data directory
     };
@@ -296,15 +315,62 @@ fn check_no_stray_shards(data_dir: &std::path::Path, count: usize) -> Result<(),
         let Some(k) = name.to_str().and_then(|n| n.strip_prefix("shard-")) else {
             continue;
         };
-        let has_log = ecomatch_replay::reader::segments(&entry.path()).is_ok_and(|s| !s.is_empty());
-        if k.parse::<usize>().is_ok_and(|k| k >= count) && has_log {
-            return Err(ServeError::Config(ConfigError(format!(
+        if k.parse::<usize>().is_ok_and(|k| k >= count) && has_log(&entry.path()) {
+            let path = entry.path();
+            return refuse(format!(
                 "{}: a log of shard {k}, but the configuration has {count} shard(s)",
-                entry.path().display()
-            ))));
+                path.display()
+            ));
         }
     }
+    let logged: Vec<bool> = (0..count)
+        .map(|k| has_log(&data_dir.join(format!("shard-{k}"))))
+        .collect();
+    if let (Some(with), Some(without)) = (
+        logged.iter().position(|&l| l),
+        logged.iter().position(|&l| !l),
+    ) {
+        return refuse(format!(
+            "{}: shard {with} has a log but shard {without} has none; restore the missing \
+             shard's log (a shard started afresh would reuse ids clients already hold)",
+            data_dir.display()
+        ));
+    }
     Ok(())
+}
+
+/// Sends each request that every shard gets to every shard, from one thread and with a
+/// blocking send: every shard then sees these requests in the same order (two operators'
+/// `set_account_status` cannot end differently in two shards), and no copy is lost to a full
+/// queue. Sessions hand requests over with `try_send`, so a full hand-off queue is `BUSY`.
+fn forward_copies(rx: &crossbeam_channel::Receiver<Vec<Inbound>>, shards: &[Sender<Inbound>]) {
+    for copies in rx {
+        for inbound in copies {
+            let k = inbound.part.map_or(0, |p| p.index as usize);
+            if shards[k].send(inbound).is_err() {
+                return; // shutting down
+            }
+        }
+    }
+}
+
+/// Logs every account whose status differs between shards. Only a crash between the commits
+/// of two shards' copies of one `kill` or `set_account_status` leaves that (the operator was
+/// never told "done"); `get_account` shows each shard's status, and sending the command
+/// again makes them agree.
+fn warn_of_split_statuses(drivers: &[Driver]) {
+    let Some((first, rest)) = drivers.split_first() else {
+        return;
+    };
+    let ledger = first.exchange().ledger();
+    for (id, account) in ledger.accounts() {
+        for (k, d) in rest.iter().enumerate() {
+            let other = d.exchange().ledger().account(id).map(|a| a.status).ok();
+            if other != Some(account.status) {
+                tracing::warn!(account = %account.name, shard = k + 1, "account status differs from shard 0's: send set_account_status or kill again");
+            }
+        }
+    }
 }
 
 fn spawn_thread(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), ServeError> {

@@ -319,22 +319,23 @@ impl Publisher {
         let replier = fanout::replier(copies);
         for (k, (item, outputs)) in copies.iter().enumerate() {
             let Outcome::Applied { context, .. } = item.outcome else {
-                if k == replier {
-                    self.item(item, outputs);
-                }
                 continue;
             };
             let kept: Vec<Output> = outputs
                 .iter()
-                .filter(|o| fanout::passes(k, replier, o))
+                .filter(|o| fanout::passes(k, o))
                 .copied()
                 .collect();
-            let mut item = item.clone();
-            item.outcome = Outcome::Applied {
-                context,
-                range: 0..kept.len(),
-            };
-            self.item(&item, &kept);
+            self.item(&applied(item, context, kept.len()), &kept);
+        }
+        // The answer last, so that it follows every shard's reports of what was done.
+        let (item, outputs) = &copies[replier];
+        match item.outcome {
+            Outcome::Applied { context, .. } => {
+                let replies: Vec<Output> = outputs.iter().filter(|o| o.reply).copied().collect();
+                self.item(&applied(item, context, replies.len()), &replies);
+            }
+            Outcome::Answer(_) | Outcome::Rejected(_) => self.item(item, outputs),
         }
     }
 
@@ -429,6 +430,16 @@ impl Publisher {
         }
         self.targets = targets;
     }
+}
+
+/// `item` as applied with `len` outputs of its own.
+fn applied(item: &Item, context: Option<InstrumentId>, len: usize) -> Item {
+    let mut item = item.clone();
+    item.outcome = Outcome::Applied {
+        context,
+        range: 0..len,
+    };
+    item
 }
 
 /// The `alert` message of the operator channel.

@@ -437,7 +437,9 @@ impl Session {
                     let part = Part { token, index, of };
                     inbound(request.clone(), Some(part))
                 });
-                fan_out(&self.shared, copies.collect());
+                if self.shared.fan_out.try_send(copies.collect()).is_err() {
+                    self.reject(req_id, "BUSY", "the exchange is busy: try again");
+                }
             }
         }
     }
@@ -463,27 +465,4 @@ impl Session {
             }
         });
     }
-}
-
-/// Sends one copy of a request to each shard. Every copy must arrive (the publisher answers
-/// once all are durable, and an operator's kill switch must never half-apply), so a copy
-/// that finds its queue full waits for room on a blocking thread, never on the session.
-fn fan_out(shared: &Arc<Shared>, copies: Vec<Inbound>) {
-    let mut waiting = Vec::new();
-    for inbound in copies {
-        let k = inbound.part.map_or(0, |p| p.index as usize);
-        if let Err(e) = shared.shards[k].try_send(inbound) {
-            waiting.push(e.into_inner());
-        }
-    }
-    if waiting.is_empty() {
-        return;
-    }
-    let shared = Arc::clone(shared);
-    tokio::task::spawn_blocking(move || {
-        for inbound in waiting {
-            let k = inbound.part.map_or(0, |p| p.index as usize);
-            let _ = shared.shards[k].send(inbound);
-        }
-    });
 }
