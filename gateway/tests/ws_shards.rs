@@ -173,39 +173,35 @@ async fn kill_reaches_every_shard(op: &mut Client, reserve: &mut Client, resting
 
 /// The same data directory cut differently is refused, naming the shard.
 fn a_different_cut_is_refused(dir: &Path, config: &Path) {
+    let data = dir.join("data");
     let other = dir.join("other.toml");
     let text = std::fs::read_to_string(config)
         .expect("config")
         .replace(SHARDS, "[server]\nshards = [[\"OJ-WR-2025\"]]");
     std::fs::write(&other, text).expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_ecomatch"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(&other)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{err}");
+    let err = refused(&data, &other);
     assert!(err.contains("shard"), "{err}");
     // The right cut with a shard's log gone: refused too, since a fresh shard 2 would give
     // out ids its clients already hold.
-    let data = dir.join("data");
     std::fs::rename(data.join("shard-2"), dir.join("shard-2-away")).expect("move");
+    let err = refused(&data, config);
+    assert!(err.contains("shard 2 has none"), "{err}");
+}
+
+/// Starts `serve` on `data` with `config`, expects it to refuse, and returns what it said.
+fn refused(data: &Path, config: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_ecomatch"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
+        .arg(data)
         .arg("--config")
         .arg(config)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
         .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "{err}");
-    assert!(err.contains("shard 2 has none"), "{err}");
+    err
 }
 
 fn strip(mut v: Value) -> Value {
