@@ -197,16 +197,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
         .enumerate()
         .map(|(k, source)| open_shard(&settings, k, source))
         .collect::<Result<Vec<_>, _>>()?;
-    let genesis = drivers[0].genesis().unwrap_or(Source::Demo);
-    for (k, d) in drivers.iter().enumerate() {
-        if d.genesis().is_none_or(|g| g.market() != genesis.market()) {
-            return Err(ServeError::Config(ConfigError(format!(
-                "shard {k} was written for another market than shard 0; every shard of a data \
-                 directory must come from the same configuration"
-            ))));
-        }
-    }
-    let catalog = genesis.market().exchange().map_err(ServeError::Config)?;
+    let catalog = one_market(&drivers)?;
     let owner = drivers
         .iter()
         .enumerate()
@@ -227,20 +218,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
     let publisher = Publisher::new(catalog.clone(), &states, Arc::clone(&metrics));
     spawn_thread("publisher", move || publisher.run(&batch_rx, &control_rx))?;
     warn_of_split_statuses(&drivers);
-    let mut shards = Vec::with_capacity(drivers.len());
-    for (k, driver) in drivers.into_iter().enumerate() {
-        let (shard_tx, shard_rx) = crossbeam_channel::bounded(limits.input_queue.max(1));
-        shards.push(shard_tx);
-        let core = Core::new(k, driver, Arc::clone(&metrics));
-        let batch_tx = batch_tx.clone();
-        spawn_thread(&format!("core-{k}"), move || {
-            if let Err(e) = core.run(&shard_rx, &batch_tx) {
-                // Nothing more can be made durable, so nothing more may be acknowledged.
-                tracing::error!(shard = k, error = %e, "log write failed: stopping");
-                std::process::exit(70);
-            }
-        })?;
-    }
+    let shards = start_cores(drivers, limits.input_queue, &metrics, &batch_tx)?;
     let (fan_tx, fan_rx) = crossbeam_channel::bounded(1024);
     let queues = shards.clone();
     spawn_thread("fan-out", move || forward_copies(&fan_rx, &queues))?;
@@ -269,6 +247,45 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
         accept_loop(listener, shared, tls).await
     })
     .map_err(ServeError::Io)
+}
+
+/// The market every shard was cut from (the catalog of names, ticks and lots), once it is
+/// sure that they were all cut from the same one.
+fn one_market(drivers: &[Driver]) -> Result<Exchange, ServeError> {
+    let genesis = drivers[0].genesis().unwrap_or(Source::Demo);
+    for (k, d) in drivers.iter().enumerate() {
+        if d.genesis().is_none_or(|g| g.market() != genesis.market()) {
+            return Err(ServeError::Config(ConfigError(format!(
+                "shard {k} was written for another market than shard 0; every shard of a data \
+                 directory must come from the same configuration"
+            ))));
+        }
+    }
+    genesis.market().exchange().map_err(ServeError::Config)
+}
+
+/// Starts one core thread per shard; returns their input queues.
+fn start_cores(
+    drivers: Vec<Driver>,
+    queue: usize,
+    metrics: &Arc<Metrics>,
+    batches: &Sender<shard::Batch>,
+) -> Result<Vec<Sender<Inbound>>, ServeError> {
+    let mut shards = Vec::with_capacity(drivers.len());
+    for (k, driver) in drivers.into_iter().enumerate() {
+        let (shard_tx, shard_rx) = crossbeam_channel::bounded(queue.max(1));
+        shards.push(shard_tx);
+        let core = Core::new(k, driver, Arc::clone(metrics));
+        let batch_tx = batches.clone();
+        spawn_thread(&format!("core-{k}"), move || {
+            if let Err(e) = core.run(&shard_rx, &batch_tx) {
+                // Nothing more can be made durable, so nothing more may be acknowledged.
+                tracing::error!(shard = k, error = %e, "log write failed: stopping");
+                std::process::exit(70);
+            }
+        })?;
+    }
+    Ok(shards)
 }
 
 /// Recovers (or creates) shard `k`'s log, and checks that it was written for this shard.
