@@ -134,6 +134,38 @@ fn every_edge_code() {
     }
 }
 
+/// The sub-account of a deposit or withdrawal: a market of one shard has only shard 0.
+#[test]
+fn shard_edge_codes() {
+    let mut d = Driver::new(ecomatch_exchange::demo::exchange());
+    let cases = [
+        (
+            format!(r#"{{{AT},"op":"deposit","account":"zj-cement","amount":"1.00","shard":1}}"#),
+            "UNKNOWN_SHARD",
+        ),
+        (
+            format!(r#"{{{AT},"op":"withdraw","account":"zj-cement","amount":"1.00","shard":-1}}"#),
+            "BAD_REQUEST",
+        ),
+        (
+            format!(
+                r#"{{{AT},"op":"deposit","account":"zj-cement","amount":"1.00","shard":"home"}}"#
+            ),
+            "BAD_REQUEST",
+        ),
+    ];
+    for (line, want) in cases {
+        assert_eq!(code(&mut d, &line), want, "{line}");
+    }
+    let home =
+        format!(r#"{{{AT},"op":"deposit","account":"zj-cement","amount":"1.00","shard":0}}"#);
+    assert_eq!(
+        code(&mut d, &home),
+        "NOT_AUTHORIZED",
+        "shard 0 is this market: only the role is wrong"
+    );
+}
+
 #[test]
 fn req_id_is_echoed_on_refusals_and_queries() {
     let mut d = Driver::new(ecomatch_exchange::demo::exchange());

@@ -73,6 +73,8 @@ async fn a_sharded_market_trades_routes_and_recovers_as_one() {
         .await;
     assert_eq!(no_cash["type"], "reject", "{no_cash}");
 
+    refusals_change_nothing(&mut op, &mut cement).await;
+
     // Cancels find their shard from the id alone.
     let cancel = json!({"op": "cancel_order", "order_id": sell["order_id"]});
     let r = coop.call(cancel).await;
@@ -128,6 +130,36 @@ async fn a_sharded_market_trades_routes_and_recovers_as_one() {
     );
 
     a_different_cut_is_refused(&dir, &config);
+}
+
+/// What names no shard goes to the home shard and gets the usual refusal; nothing moves.
+async fn refusals_change_nothing(op: &mut Client, cement: &mut Client) {
+    let before = cement.call(json!({"op": "get_account"})).await;
+    for (req, code) in [
+        (
+            json!({"op": "cancel_order", "order_id": "seventeen"}),
+            "BAD_ORDER_ID",
+        ),
+        (
+            json!({"op": "cancel_order", "order_id": "999"}),
+            "UNKNOWN_ORDER",
+        ),
+        (order("XX-1", "buy", "1.00", "1"), "UNKNOWN_INSTRUMENT"),
+        (
+            json!({"op": "accept_block", "block_id": "x"}),
+            "BAD_BLOCK_ID",
+        ),
+        (json!({"op": "get_account", "shard": 1}), "BAD_REQUEST"),
+    ] {
+        let r = cement.call(req.clone()).await;
+        assert_eq!(r["code"], code, "{req} -> {r}");
+    }
+    let r = op
+        .call(json!({"op": "withdraw", "account": "zj-cement", "amount": "1.00", "shard": -1}))
+        .await;
+    assert_eq!(r["code"], "BAD_REQUEST", "{r}");
+    let after = cement.call(json!({"op": "get_account"})).await;
+    assert_eq!(strip(before), strip(after), "refusals change nothing");
 }
 
 /// The kill switch reaches every shard and is answered once; the account hears of its new
