@@ -61,21 +61,8 @@ impl Exchange {
         hold: (Price, u64),
         out: &mut Vec<Output>,
     ) {
-        self.next_order = self.ids.after(self.next_order);
-        let id = OrderId(self.next_order);
-        let (price, per_lot_hold) = hold;
-        let o = OpenOrder {
-            account: actor,
-            market: m,
-            side: req.side,
-            price,
-            qty: req.qty,
-            filled: Qty::ZERO,
-            per_lot_hold,
-            client_order_id: req.client_order_id,
-        };
-        self.orders.insert(id, o);
-        self.add_open(actor, m, req.side, i128::from(req.qty.lots()));
+        let id = OrderId(self.ids.after(self.next_order));
+        let o = self.record_open(id, actor, m, req, hold);
         self.markets[m as usize].call.push(CallEntry {
             id,
             limit: req.price,

@@ -108,23 +108,35 @@ impl Exchange {
             self.unreserve(actor, m, req.side, per_lot_hold, req.qty);
             return Err(e.into());
         }
-        self.next_order = id.0;
-        self.orders.insert(
-            id,
-            OpenOrder {
-                account: actor,
-                market: m,
-                side: req.side,
-                price,
-                qty: req.qty,
-                filled: Qty::ZERO,
-                per_lot_hold,
-                client_order_id: req.client_order_id,
-            },
-        );
-        self.add_open(actor, m, req.side, i128::from(req.qty.lots()));
+        self.record_open(id, actor, m, req, (price, per_lot_hold));
         self.process_events(m, time, out);
         Ok(())
+    }
+
+    /// Takes the id and records a new open order with its hold, for the book or a call: the
+    /// one place an order starts counting toward its account's open quantity.
+    pub(crate) fn record_open(
+        &mut self,
+        id: OrderId,
+        actor: AccountId,
+        m: u32,
+        req: &OrderRequest,
+        (price, per_lot_hold): (Price, u64),
+    ) -> OpenOrder {
+        self.next_order = id.0;
+        let o = OpenOrder {
+            account: actor,
+            market: m,
+            side: req.side,
+            price,
+            qty: req.qty,
+            filled: Qty::ZERO,
+            per_lot_hold,
+            client_order_id: req.client_order_id,
+        };
+        self.orders.insert(id, o);
+        self.add_open(actor, m, req.side, i128::from(req.qty.lots()));
+        o
     }
 
     /// GEP quota, need cap and holding limit for `more` lots on `side`.
