@@ -220,6 +220,10 @@ impl BookCapacity {
     /// The largest price window a book may span, in ticks (16 Mi ticks, 2 × 384 MiB of levels).
     pub const MAX_WINDOW: u64 = 1 << 24;
 
+    /// The most orders one book may be built for (its pool and index are preallocated: 16 Mi
+    /// orders is about 1.5 GiB).
+    pub const MAX_ORDERS: u32 = 1 << 24;
+
     /// The number of ticks in the price window.
     pub const fn window(&self) -> u64 {
         self.max_price.ticks() - self.min_price.ticks() + 1
@@ -269,6 +273,8 @@ pub enum InstrumentError {
     ReferenceOutsideWindow,
     /// A band wider than 100 %.
     Band,
+    /// A fat-finger limit that no order could pass.
+    FatFinger(&'static str),
 }
 
 impl fmt::Display for InstrumentError {
@@ -284,6 +290,7 @@ impl fmt::Display for InstrumentError {
             Self::Capacity(what) => write!(f, "bad book capacity: {what}"),
             Self::ReferenceOutsideWindow => f.write_str("reference price outside the price window"),
             Self::Band => f.write_str("price band must be at most 10000 bps"),
+            Self::FatFinger(what) => write!(f, "bad fat-finger limit: {what}"),
         }
     }
 }
@@ -317,6 +324,11 @@ impl Instrument {
                 "max_orders and max_levels must be positive",
             ));
         }
+        if cap.max_orders > BookCapacity::MAX_ORDERS {
+            return Err(InstrumentError::Capacity(
+                "max_orders above 16777216 (the book is preallocated)",
+            ));
+        }
         if cap.min_price.ticks() == 0 || cap.min_price > cap.max_price {
             return Err(InstrumentError::Capacity("need 0 < min_price <= max_price"));
         }
@@ -337,6 +349,16 @@ impl Instrument {
         }
         if spec.band.bps > 10_000 {
             return Err(InstrumentError::Band);
+        }
+        if spec.fat_finger.max_order_qty.is_zero() {
+            return Err(InstrumentError::FatFinger(
+                "max_order_qty must be at least one lot",
+            ));
+        }
+        if spec.fat_finger.max_order_notional.tick_lots() == 0 {
+            return Err(InstrumentError::FatFinger(
+                "max_order_value must be at least one tick × one lot",
+            ));
         }
         if let Some(r) = spec.reference_price {
             if r < cap.min_price || r > cap.max_price {

@@ -8,7 +8,7 @@
 //! number (which is in the log), every other family by time.
 
 use ecomatch_engine::auction::{self, Allocation, CallOrder};
-use ecomatch_engine::book::{BookError, OrderBook, OrderView, Phase, Side, Stp, Tif};
+use ecomatch_engine::book::{BookError, CancelReason, OrderBook, OrderView, Phase, Side, Stp, Tif};
 use ecomatch_engine::id::{AccountId, OrderId, Timestamp};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_risk::gate;
@@ -16,6 +16,18 @@ use ecomatch_risk::gate;
 use crate::command::OrderRequest;
 use crate::output::{Liquidity, Message, OrderStatus, Output, Reject};
 use crate::state::{Exchange, OpenOrder};
+
+/// One order taking part in an uncross, with what decides its fate afterwards.
+#[derive(Clone, Copy, Debug)]
+struct Participant {
+    /// As the auction sees it.
+    order: CallOrder,
+    tif: Tif,
+    stp: Stp,
+    post_only: bool,
+    /// A collected market order: never rests after the uncross.
+    market: bool,
+}
 
 /// An order collected during a call phase (its holds and details are in the open orders).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +38,51 @@ pub(crate) struct CallEntry {
     pub(crate) tif: Tif,
 }
 
+/// An order collected for a call auction, as the exchange holds it: what tests and tools need
+/// to recompute the holds and quotas it backs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Collected {
+    /// The order.
+    pub id: OrderId,
+    /// Its owner.
+    pub account: AccountId,
+    /// Buy or sell.
+    pub side: Side,
+    /// Its limit; `None` for a market order.
+    pub limit: Option<Price>,
+    /// The price its cash was held at: the limit, or a market order's band edge on arrival.
+    pub held_at: Price,
+    /// Its open quantity.
+    pub leaves: Qty,
+    /// Its time in force.
+    pub tif: Tif,
+}
+
 impl Exchange {
+    /// The orders collected for an instrument's call auction, in arrival order (none outside
+    /// a call phase, or for an unknown instrument).
+    pub fn collected(
+        &self,
+        instrument: ecomatch_engine::id::InstrumentId,
+    ) -> impl Iterator<Item = Collected> + '_ {
+        let call = self
+            .by_id
+            .get(&instrument)
+            .map_or(&[][..], |&m| &self.markets[m as usize].call[..]);
+        call.iter().map(|e| {
+            let o = &self.orders[&e.id];
+            Collected {
+                id: e.id,
+                account: o.account,
+                side: o.side,
+                limit: e.limit,
+                held_at: o.price,
+                leaves: o.leaves(),
+                tif: e.tif,
+            }
+        })
+    }
+
     /// The checks the book makes on entry, made here for orders that will not reach it yet.
     pub(crate) fn validate_call(&self, m: u32, req: &OrderRequest) -> Result<(), Reject> {
         if req.qty.is_zero() {
@@ -96,53 +152,92 @@ impl Exchange {
         call.remove(pos);
         let leaves = self.orders[&id].leaves();
         self.close_part(m, id, leaves, OrderStatus::Canceled, reason, out);
-        self.publish_indicative(m, out);
         true
     }
 
     /// Everything that takes part in the market's auction, in arrival (order-id) order.
-    fn participants(&self, m: u32) -> Vec<(CallOrder, Tif, Stp, bool)> {
+    ///
+    /// A collected market order keeps the limit its cash was held at (the band's edge on its
+    /// side when it arrived): it takes part as a market order while that is still the edge
+    /// (every auction price lies inside the band, so it accepts them all), and as a limit at
+    /// its held price once a reference move has widened the band past it, so that the uncross
+    /// never prices it beyond what it holds.
+    fn participants(&self, m: u32) -> Vec<Participant> {
         let market = &self.markets[m as usize];
-        let mut v: Vec<(CallOrder, Tif, Stp, bool)> = market
+        let (lo, hi) = market.book.band();
+        let mut v: Vec<Participant> = market
             .book
             .orders()
-            .map(|o| {
-                (
-                    CallOrder {
-                        id: o.id,
-                        account: o.account,
-                        side: o.side,
-                        price: Some(o.price),
-                        qty: o.leaves,
-                    },
-                    o.tif,
-                    o.stp,
-                    o.post_only,
-                )
+            .map(|o| Participant {
+                order: CallOrder {
+                    id: o.id,
+                    account: o.account,
+                    side: o.side,
+                    price: Some(o.price),
+                    qty: o.leaves,
+                },
+                tif: o.tif,
+                stp: o.stp,
+                post_only: o.post_only,
+                market: false,
             })
             .collect();
         for e in &market.call {
             let o = &self.orders[&e.id];
-            v.push((
-                CallOrder {
+            let inside = match o.side {
+                Side::Buy => o.price < hi,
+                Side::Sell => o.price > lo,
+            };
+            let price = e.limit.or_else(|| inside.then_some(o.price));
+            v.push(Participant {
+                order: CallOrder {
                     id: e.id,
                     account: o.account,
                     side: o.side,
-                    price: e.limit,
+                    price,
                     qty: o.leaves(),
                 },
-                e.tif,
-                Stp::CancelNewest,
-                false,
-            ));
+                tif: e.tif,
+                stp: Stp::CancelNewest,
+                post_only: false,
+                market: e.limit.is_none(),
+            });
         }
-        v.sort_unstable_by_key(|(c, ..)| c.id);
+        v.sort_unstable_by_key(|p| p.order.id);
         v
+    }
+
+    /// Cancels every open order of market `m` (resting or collected) whose limit lies outside
+    /// the band now in force, in order-id order: after a reference move nothing may rest or
+    /// wait for an auction at a price the band no longer allows. A collected market order's
+    /// limit is the edge it was held at.
+    pub(crate) fn cancel_outside_band(&mut self, m: u32, time: Timestamp, out: &mut Vec<Output>) {
+        let market = &self.markets[m as usize];
+        let (lo, hi) = market.book.band();
+        let outside = |p: Price| p < lo || p > hi;
+        let mut ids: Vec<OrderId> = market
+            .book
+            .orders()
+            .filter(|o| outside(o.price))
+            .map(|o| o.id)
+            .collect();
+        ids.extend(
+            market
+                .call
+                .iter()
+                .filter(|e| outside(self.orders[&e.id].price))
+                .map(|e| e.id),
+        );
+        ids.sort_unstable();
+        for id in ids {
+            self.withdraw_order(m, id, CancelReason::OutsideBand, time, out)
+                .expect("an open order of this market can be canceled");
+        }
     }
 
     /// Publishes the indicative price, volume and surplus of a market in its call phase.
     pub(crate) fn publish_indicative(&mut self, m: u32, out: &mut Vec<Output>) {
-        let orders: Vec<CallOrder> = self.participants(m).into_iter().map(|(c, ..)| c).collect();
+        let orders: Vec<CallOrder> = self.participants(m).iter().map(|p| p.order).collect();
         let reference = self.markets[m as usize]
             .listing
             .instrument
@@ -170,7 +265,7 @@ impl Exchange {
         out: &mut Vec<Output>,
     ) {
         let parts = self.participants(m);
-        let orders: Vec<CallOrder> = parts.iter().map(|(c, ..)| *c).collect();
+        let orders: Vec<CallOrder> = parts.iter().map(|p| p.order).collect();
         let listing = &self.markets[m as usize].listing;
         let allocation = if gate::is_gep(&listing.instrument) {
             Allocation::ProRata { seed: seq }
@@ -193,11 +288,11 @@ impl Exchange {
         if let Some(price) = result.price() {
             self.settle_uncross(m, price, &result.fills, time, out);
         }
-        for (c, tif, stp, post_only) in parts {
-            let Some(o) = self.orders.get(&c.id).copied() else {
+        for p in parts {
+            let Some(o) = self.orders.get(&p.order.id).copied() else {
                 continue;
             };
-            self.rest_or_expire(m, c.id, &o, c.price, (tif, stp, post_only), out);
+            self.rest_or_expire(m, &p, &o, out);
         }
         let new_levels = levels(&self.markets[m as usize].book);
         self.publish_level_changes(m, &old_levels, &new_levels, out);
@@ -280,18 +375,12 @@ impl Exchange {
         ));
     }
 
-    /// What is left of an order after the uncross: into the book, or expired.
-    fn rest_or_expire(
-        &mut self,
-        m: u32,
-        id: OrderId,
-        o: &OpenOrder,
-        limit: Option<Price>,
-        (tif, stp, post_only): (Tif, Stp, bool),
-        out: &mut Vec<Output>,
-    ) {
+    /// What is left of an order after the uncross: limit GTC and DAY orders go into the book,
+    /// the rest (market orders among them) expires.
+    fn rest_or_expire(&mut self, m: u32, p: &Participant, o: &OpenOrder, out: &mut Vec<Output>) {
+        let id = p.order.id;
         let leaves = o.leaves();
-        let rests = limit.is_some() && tif.rests();
+        let rests = !p.market && p.tif.rests();
         if rests {
             let view = OrderView {
                 id,
@@ -300,26 +389,20 @@ impl Exchange {
                 price: o.price,
                 leaves,
                 filled: o.filled,
-                tif,
-                stp,
-                post_only,
+                tif: p.tif,
+                stp: p.stp,
+                post_only: p.post_only,
             };
             if self.markets[m as usize].book.restore(&view).is_ok() {
                 return;
             }
         }
-        self.close_part(
-            m,
-            id,
-            leaves,
-            OrderStatus::Expired,
-            if rests {
-                "book_full"
-            } else {
-                "auction_remainder"
-            },
-            out,
-        );
+        let reason = if rests {
+            "book_full"
+        } else {
+            "auction_remainder"
+        };
+        self.close_part(m, id, leaves, OrderStatus::Expired, reason, out);
     }
 
     /// Public level updates for every level the uncross changed.

@@ -43,6 +43,7 @@ pub mod state;
 mod trading;
 pub mod wire;
 
+pub use call::Collected;
 pub use command::{ClientOrderId, Command, OrderRequest, Sequenced};
 pub use output::{Message, Output, Recipient, Reject};
 pub use state::{Exchange, Genesis, GenesisError, Listing};

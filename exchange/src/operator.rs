@@ -73,7 +73,7 @@ impl Exchange {
                 self.needs.insert((account, m), qty.lots());
             }
             Command::SetReferencePrice { instrument, price } => {
-                self.set_reference(instrument, price, out)?;
+                self.set_reference(instrument, price, cmd.time, out)?;
             }
             Command::SetPhase { instrument, phase } => {
                 self.set_phase(instrument, phase, cmd, out)?;
@@ -115,10 +115,14 @@ impl Exchange {
         Ok(())
     }
 
+    /// Moves the reference price and with it the band; then cancels what the new band leaves
+    /// outside (`outside_band`), and during a call republishes the indicative price, which
+    /// the reference decides between equal candidates.
     fn set_reference(
         &mut self,
         instrument: ecomatch_engine::id::InstrumentId,
         price: ecomatch_engine::quantity::Price,
+        time: ecomatch_engine::id::Timestamp,
         out: &mut Vec<Output>,
     ) -> Result<(), Reject> {
         let m = self.market_of(instrument)? as usize;
@@ -137,6 +141,10 @@ impl Exchange {
             band_hi: hi,
         };
         out.push(self.public(m as u32, msg));
+        self.cancel_outside_band(m as u32, time, out);
+        if self.markets[m].book.phase() == Phase::Call {
+            self.publish_indicative(m as u32, out);
+        }
         Ok(())
     }
 

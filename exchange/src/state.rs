@@ -15,6 +15,9 @@ use rustc_hash::FxHashMap;
 use crate::command::{ClientOrderId, Command, Sequenced};
 use crate::output::Reject;
 
+/// The highest fee a listing may charge each side, in basis points: the whole trade value.
+pub const MAX_FEE_BPS: u32 = 10_000;
+
 /// An instrument as listed: its definition and its trading terms.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listing {
@@ -52,6 +55,9 @@ pub enum GenesisError {
     DuplicateAccount(String),
     /// The fee account is missing or not an operator.
     FeeAccount,
+    /// A listing's fee is above 10000 bps: more than the trade's value, which no seller's
+    /// proceeds could pay.
+    Fee(InstrumentId),
     /// An opening command was refused.
     Opening {
         /// Its position in `opening`.
@@ -67,6 +73,7 @@ impl core::fmt::Display for GenesisError {
             Self::DuplicateInstrument(i) => write!(f, "instrument {i} is listed twice"),
             Self::DuplicateAccount(a) => write!(f, "account {a} is defined twice"),
             Self::FeeAccount => f.write_str("the fee account must be an operator account"),
+            Self::Fee(i) => write!(f, "instrument {i}: fee_bps must be at most 10000"),
             Self::Opening { index, reject } => {
                 write!(
                     f,
@@ -155,6 +162,9 @@ impl Exchange {
             let id = listing.instrument.spec().id;
             if by_id.insert(id, i as u32).is_some() {
                 return Err(GenesisError::DuplicateInstrument(id));
+            }
+            if listing.fee_bps > MAX_FEE_BPS {
+                return Err(GenesisError::Fee(id));
             }
             let book = OrderBook::for_instrument(&listing.instrument);
             markets.push(Market {

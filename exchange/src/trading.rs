@@ -261,8 +261,26 @@ impl Exchange {
         self.cancel_order(o.market, order_id, CancelReason::Requested, time, out)
     }
 
-    /// Cancels an order in its book and settles the consequences.
+    /// Cancels an order (resting or collected for a call) and settles the consequences; in a
+    /// call the indicative price is republished.
     pub(crate) fn cancel_order(
+        &mut self,
+        m: u32,
+        id: OrderId,
+        reason: CancelReason,
+        time: Timestamp,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Reject> {
+        self.withdraw_order(m, id, reason, time, out)?;
+        if self.markets[m as usize].book.phase() == Phase::Call {
+            self.publish_indicative(m, out);
+        }
+        Ok(())
+    }
+
+    /// Cancels an order without republishing the indicative price: for sweeps over many
+    /// orders, which publish once at the end.
+    pub(crate) fn withdraw_order(
         &mut self,
         m: u32,
         id: OrderId,
@@ -278,9 +296,6 @@ impl Exchange {
             .book
             .cancel(id, reason, &mut self.events)?;
         self.process_events(m, time, out);
-        if self.markets[m as usize].book.phase() == Phase::Call {
-            self.publish_indicative(m, out);
-        }
         Ok(())
     }
 
@@ -567,6 +582,14 @@ impl Exchange {
         out: &mut Vec<Output>,
     ) -> TradeId {
         let (buyer, seller) = (self.orders[&buy], self.orders[&sell]);
+        // The hold was taken at the buy's limit: a trade beyond a limit would pay more than
+        // is held (the band rules in operator.rs and call.rs keep every price inside).
+        assert!(
+            price <= buyer.price && price >= seller.price,
+            "trade at {price} beyond a limit: buy {buy} at {}, sell {sell} at {}",
+            buyer.price,
+            seller.price
+        );
         let hold = Cash::from_fen(buyer.per_lot_hold * qty.lots());
         let (trade_id, fee_each, _) =
             self.settle_dvp(m, (buyer.account, seller.account), price, qty, Some(hold));

@@ -2,80 +2,29 @@
 //! every change, the uncross settles at one price, the rest rests or expires, and all of it
 //! survives a snapshot in the middle of the call.
 
+mod support;
+
 use ecomatch_engine::book::{Phase, Side, Tif};
-use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
-use ecomatch_engine::quantity::{Price, Qty};
-use ecomatch_exchange::{Command, Exchange, Message, OrderRequest, Output, Sequenced, demo};
+use ecomatch_engine::id::{InstrumentId, OrderId, Seq, Timestamp};
+use ecomatch_engine::quantity::Qty;
+use ecomatch_exchange::{Command, Exchange, Message, Sequenced, demo};
+use support::Run;
 
 const FCS: &str = "LS-FCS-2024";
 
 fn inst() -> InstrumentId {
-    InstrumentId::new(FCS).unwrap()
+    support::inst(FCS)
 }
 
 fn order(side: Side, price: Option<u64>, qty: u64, tif: Tif) -> Command {
-    Command::NewOrder(OrderRequest {
-        instrument: inst(),
-        side,
-        price: price.map(Price::from_ticks),
-        qty: Qty::from_lots(qty),
-        tif,
-        post_only: false,
-        stp: None,
-        client_order_id: None,
-    })
-}
-
-struct Run {
-    ex: Exchange,
-    seq: u64,
-}
-
-impl Run {
-    fn id(&self, n: &str) -> AccountId {
-        self.ex.ledger().find(n).unwrap()
-    }
-
-    fn go(&mut self, who: &str, command: Command) -> Vec<Output> {
-        self.seq += 1;
-        let cmd = Sequenced {
-            seq: Seq(self.seq),
-            time: Timestamp(self.seq),
-            actor: self.id(who),
-            command,
-        };
-        let mut out = Vec::new();
-        self.ex.apply(&cmd, &mut out);
-        self.ex.check_invariants();
-        out
-    }
-
-    fn code(&mut self, who: &str, command: Command) -> Option<&'static str> {
-        let before = self.ex.state_hash();
-        let out = self.go(who, command);
-        match out.as_slice() {
-            [
-                Output {
-                    msg: Message::Reject(r),
-                    ..
-                },
-            ] => {
-                assert_eq!(self.ex.state_hash(), before);
-                Some(r.code())
-            }
-            _ => None,
-        }
-    }
+    support::order(FCS, side, price, qty, tif)
 }
 
 /// A call on the carbon sink: buys 300 @ 50.02 and 400 @ 50.01, sells 200 @ 49.99, 500 @ 50.00
 /// and 300 @ 50.02. 700 execute at 50.00 and at 50.01, both without surplus, so the reference
 /// (50.00) decides: 50.00. The sell at 50.02 rests afterwards.
 fn call_market() -> Run {
-    let mut r = Run {
-        ex: demo::exchange(),
-        seq: 0,
-    };
+    let mut r = Run::demo();
     let reserve = r.id("lishui-reserve");
     r.go(
         "operator",
@@ -202,10 +151,7 @@ fn call_refusals_cancels_and_snapshots() {
 
 #[test]
 fn market_and_ioc_remainders_expire_after_the_uncross() {
-    let mut r = Run {
-        ex: demo::exchange(),
-        seq: 0,
-    };
+    let mut r = Run::demo();
     r.go(
         "operator",
         Command::SetPhase {
@@ -238,10 +184,7 @@ fn market_and_ioc_remainders_expire_after_the_uncross() {
 
 #[test]
 fn an_account_on_both_sides_of_the_uncross_never_trades_with_itself() {
-    let mut r = Run {
-        ex: demo::exchange(),
-        seq: 0,
-    };
+    let mut r = Run::demo();
     let cement = r.id("zj-cement");
     r.go(
         "operator",
@@ -308,10 +251,7 @@ fn an_account_on_both_sides_of_the_uncross_never_trades_with_itself() {
 /// next session (an opening auction moves to `continuous` instead, where both keep trading).
 #[test]
 fn a_closing_auction_expires_day_leftovers_and_keeps_gtc_ones() {
-    let mut r = Run {
-        ex: demo::exchange(),
-        seq: 0,
-    };
+    let mut r = Run::demo();
     let phase = |phase| Command::SetPhase {
         instrument: inst(),
         phase,

@@ -291,7 +291,8 @@ fn listing(at: &str, c: &InstrumentCfg) -> Result<Listing, ConfigError> {
         block_threshold: qty("block_threshold", &c.block_threshold)?,
         fat_finger: FatFinger {
             max_order_qty: qty("max_order_qty", &c.max_order_qty)?,
-            max_order_notional: Notional::from_tick_lots(0),
+            // Set below, once the instrument says what one tick-lot is worth.
+            max_order_notional: Notional::from_tick_lots(u64::MAX),
         },
         modes,
         capacity: BookCapacity {
@@ -313,6 +314,15 @@ fn listing(at: &str, c: &InstrumentCfg) -> Result<Listing, ConfigError> {
         ..spec
     })
     .map_err(|e| err(at, e))?;
+    if c.fee_bps > 10_000 {
+        return Err(err(
+            at,
+            format!(
+                "fee_bps: {} is above 10000 (a fee larger than the trade's value)",
+                c.fee_bps
+            ),
+        ));
+    }
     let eligibility = Eligibility::default_for(&instrument);
     let holding_limit = c
         .holding_limit
@@ -377,7 +387,10 @@ fn opening(file: &File, listings: &[Listing]) -> Result<Vec<Command>, ConfigErro
         if let Some(c) = &a.cash {
             let amount = Cash::from_decimal(dec(&at, "cash", c)?)
                 .map_err(|e| err(&at, format!("cash: {e}")))?;
-            cmds.push(Command::Deposit { account, amount });
+            // An account may start with nothing: no deposit, not a refused one.
+            if amount.fen() > 0 {
+                cmds.push(Command::Deposit { account, amount });
+            }
         }
         let lots = |l: &Listing, f: &str, s: &str| {
             Qty::from_decimal(dec(&at, f, s)?, l.instrument.spec().lot)
@@ -385,11 +398,14 @@ fn opening(file: &File, listings: &[Listing]) -> Result<Vec<Command>, ConfigErro
         };
         for (inst, q) in &a.holdings {
             let l = find(&at, inst)?;
-            cmds.push(Command::Issue {
-                account,
-                instrument: l.instrument.spec().id,
-                qty: lots(l, "holdings", q)?,
-            });
+            let qty = lots(l, "holdings", q)?;
+            if !qty.is_zero() {
+                cmds.push(Command::Issue {
+                    account,
+                    instrument: l.instrument.spec().id,
+                    qty,
+                });
+            }
         }
         for (inst, q) in &a.needs {
             let l = find(&at, inst)?;

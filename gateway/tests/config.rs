@@ -122,3 +122,55 @@ fn the_example_config_lists_the_demo_instruments_exactly() {
     };
     assert_eq!(specs(&ex), specs(&demo));
 }
+
+/// Every configured number is checked against its range when the market loads, with the entry
+/// and the field named: a value the engine cannot honour never reaches a trade. (A `fee_bps`
+/// above 10000 was accepted and made the first trade's settlement overflow.)
+#[test]
+fn numbers_out_of_range_are_refused_at_load() {
+    let ex = example();
+    let fee = ex.replacen("fee_bps = 10\n", "fee_bps = 10001\n", 1);
+    assert_ne!(fee, ex);
+    refused(&fee, "instrument[0] (LS-FCS-2024): fee_bps: 10001");
+    refused(
+        &ex.replacen("band_bps = 1000", "band_bps = 10001", 1),
+        "instrument[0] (LS-FCS-2024): price band must be at most 10000 bps",
+    );
+    refused(
+        &ex.replacen("max_order_qty = \"1000000\"", "max_order_qty = \"0\"", 1),
+        "instrument[0] (LS-FCS-2024): bad fat-finger limit: max_order_qty",
+    );
+    refused(
+        &ex.replacen(
+            "max_order_value = \"1000000000.00\"",
+            "max_order_value = \"0.00\"",
+            1,
+        ),
+        "instrument[0] (LS-FCS-2024): bad fat-finger limit: max_order_value",
+    );
+    refused(
+        &ex.replacen("max_orders = 100000", "max_orders = 4000000000", 1),
+        "instrument[0] (LS-FCS-2024): bad book capacity",
+    );
+    // The genesis itself refuses a fee beyond the trade's value, whatever built it.
+    let (mut genesis, _) = config::parse_genesis(&ex).expect("the example");
+    genesis.listings[0].fee_bps = 10_001;
+    let e = ecomatch_exchange::Exchange::new(genesis).expect_err("fee above 100 %");
+    assert!(e.to_string().contains("fee_bps"), "{e}");
+}
+
+/// An account may start with nothing: zero cash or zero holdings in the file are no deposit
+/// and no issuance, rather than a refused opening command (`ZERO_AMOUNT`).
+#[test]
+fn an_account_may_start_with_nothing() {
+    let ex = example();
+    let text = ex.replacen("cash = \"10000000.00\"", "cash = \"0.00\"", 1);
+    assert_ne!(text, ex);
+    let market = config::parse(&text).expect("zero cash is allowed");
+    let text = ex.replacen("\"LS-FCS-2024\" = \"50000\"", "\"LS-FCS-2024\" = \"0\"", 1);
+    assert_ne!(text, ex);
+    config::parse(&text).expect("zero holdings are allowed");
+    let coop = market.ledger().find("lishui-coop").unwrap();
+    assert_eq!(market.ledger().cash(coop).unwrap().available, 0);
+    market.check_invariants();
+}

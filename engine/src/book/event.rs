@@ -18,6 +18,8 @@ pub enum CancelReason {
     Operator,
     /// The owner's session disconnected with cancel-on-disconnect.
     Disconnect,
+    /// A reference price move left the order's limit outside the band in force.
+    OutsideBand,
 }
 
 impl CancelReason {
@@ -29,6 +31,7 @@ impl CancelReason {
             Self::KillSwitch => "kill_switch",
             Self::Operator => "operator",
             Self::Disconnect => "disconnect",
+            Self::OutsideBand => "outside_band",
         }
     }
 }

@@ -145,7 +145,8 @@ pub(crate) fn check_outputs(
                 filled += f.qty.lots();
                 as_taker += u32::from(f.liquidity != ecomatch_exchange::output::Liquidity::Maker);
             }
-            if matches!(req.tif, Tif::Ioc | Tif::Fok) {
+            let collected = ex.collected(req.instrument).any(|c| c.id == id);
+            if matches!(req.tif, Tif::Ioc | Tif::Fok) && !collected {
                 prop_assert!(ex.order_owner(id).is_none(), "an IOC or FOK order rests");
             }
             if req.tif == Tif::Fok {
@@ -170,6 +171,7 @@ pub(crate) fn check_outputs(
                     .expect("listed")
                     .orders()
                     .any(|o| o.account == account)
+                    || ex.collected(i).any(|c| c.account == account)
             });
             prop_assert!(!left, "a killed account still has open orders");
         }
@@ -218,6 +220,21 @@ pub(crate) fn check_state(u: &Universe, ex: &Exchange, e: &Expected) -> Result<(
                 Side::Sell => *lots_held.entry((o.account, i)).or_default() += leaves,
             }
             *open.entry((o.account, i, o.side)).or_default() += leaves;
+        }
+        // Orders collected for a call hold the same way, a market buy at the band edge it
+        // arrived at.
+        for c in ex.collected(i) {
+            let leaves = c.leaves.lots();
+            match c.side {
+                Side::Buy => {
+                    let value = Cash::from_fen(c.held_at.ticks() * per_tick_lot);
+                    let per_lot = value.fen() + fee(value, l.fee_bps).expect("fee").fen();
+                    *cash_held.entry(c.account).or_default() +=
+                        u128::from(per_lot) * u128::from(leaves);
+                }
+                Side::Sell => *lots_held.entry((c.account, i)).or_default() += leaves,
+            }
+            *open.entry((c.account, i, c.side)).or_default() += leaves;
         }
         let total: u128 = ledger
             .accounts()

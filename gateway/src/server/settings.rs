@@ -73,6 +73,65 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Checks every limit against the range the server can honour: zero or absurd values
+    /// would refuse every client, or panic a timer or a queue, rather than protect anything.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let ranges: [(&str, u64, u64, u64); 14] = [
+            ("max_connections", self.max_connections as u64, 1, 1 << 20),
+            (
+                "max_message_bytes",
+                self.max_message_bytes as u64,
+                1024,
+                64 << 20,
+            ),
+            (
+                "handshake_timeout_ms",
+                self.handshake_timeout_ms,
+                100,
+                600_000,
+            ),
+            ("login_timeout_ms", self.login_timeout_ms, 100, 3_600_000),
+            ("conn_rate", u64::from(self.conn_rate), 1, 1_000_000_000),
+            ("conn_burst", u64::from(self.conn_burst), 1, 1_000_000_000),
+            (
+                "account_rate",
+                u64::from(self.account_rate),
+                1,
+                1_000_000_000,
+            ),
+            (
+                "account_burst",
+                u64::from(self.account_burst),
+                1,
+                1_000_000_000,
+            ),
+            ("abuse_after", u64::from(self.abuse_after), 1, 1_000_000),
+            (
+                "login_failures_per_minute",
+                u64::from(self.login_failures_per_minute),
+                1,
+                1_000_000,
+            ),
+            (
+                "max_subscriptions",
+                self.max_subscriptions as u64,
+                1,
+                65_536,
+            ),
+            ("outbound_queue", self.outbound_queue as u64, 16, 1 << 24),
+            ("input_queue", self.input_queue as u64, 1, 1 << 24),
+            ("ping_interval_ms", self.ping_interval_ms, 100, 3_600_000),
+        ];
+        for (name, value, lo, hi) in ranges {
+            if !(lo..=hi).contains(&value) {
+                return Err(ConfigError(format!(
+                    "[server.limits] {name} = {value}: must be from {lo} to {hi}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The handshake timeout.
     pub fn handshake_timeout(&self) -> Duration {
         Duration::from_millis(self.handshake_timeout_ms)
@@ -221,6 +280,7 @@ pub fn from_toml(text: &str, data_dir: Option<PathBuf>) -> Result<Settings, Conf
         s.data_dir = d;
     }
     s.anonymous_read = server.anonymous_read.unwrap_or(true);
+    server.limits.check()?;
     s.limits = server.limits;
     crate::source::cut(&s.market, &server.shards)
         .map_err(|e| ConfigError(format!("[server] {e}")))?;
@@ -305,6 +365,26 @@ mod tests {
         let text = format!("{market}\n[server]\nshards = [[\"XX-1\"]]\n");
         let e = from_toml(&text, None).expect_err("unknown instrument");
         assert!(e.0.contains("XX-1"), "{e}");
+    }
+
+    #[test]
+    fn limits_out_of_range_are_named() {
+        let market = include_str!("../../../docs/market.example.toml");
+        for (line, name) in [
+            ("ping_interval_ms = 0", "ping_interval_ms = 0"),
+            ("outbound_queue = 0", "outbound_queue = 0"),
+            ("input_queue = 0", "input_queue = 0"),
+            ("max_message_bytes = 10", "max_message_bytes = 10"),
+            ("conn_burst = 0", "conn_burst = 0"),
+            ("login_failures_per_minute = 0", "login_failures_per_minute"),
+        ] {
+            let text = format!("{market}\n[server.limits]\n{line}\n");
+            let e = from_toml(&text, None).expect_err(line);
+            assert!(e.0.contains(name), "{e}");
+        }
+        Limits::default()
+            .check()
+            .expect("the defaults are in range");
     }
 
     #[test]
