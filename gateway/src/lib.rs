@@ -19,6 +19,7 @@ pub mod audit;
 pub mod config;
 pub mod demo;
 pub mod loadgen;
+pub mod panic;
 pub mod protocol;
 pub mod script;
 pub mod server;

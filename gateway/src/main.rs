@@ -82,6 +82,9 @@ struct ServeArgs {
     /// TLS private key (PEM).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Tests only: faults to inject, e.g. `core-panic@5,log-fsync-error@3`.
+    #[arg(long, hide = true)]
+    inject_fault: Option<server::settings::InjectedFaults>,
 }
 
 #[derive(Args)]
@@ -199,6 +202,7 @@ fn main() -> Result<()> {
 fn run_serve(args: &ServeArgs) -> Result<()> {
     tracing_subscriber::fmt()
         .with_writer(io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&io::stderr()))
         .with_target(false)
         .init();
     let mut settings = match &args.config {
@@ -218,6 +222,10 @@ fn run_serve(args: &ServeArgs) -> Result<()> {
         settings.listen = listen;
     }
     settings.fsync = policy(args.fsync, 1000, 2000);
+    if let Some(faults) = &args.inject_fault {
+        tracing::warn!(?faults, "injecting faults: a test run, not a deployment");
+        settings.faults = faults.clone();
+    }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         settings.tls = Some((cert.clone(), key.clone()));
     }

@@ -49,6 +49,8 @@ pub struct Driver {
     journal: Option<Journal>,
     /// A log write that failed: the driver must stop, as nothing more can be acknowledged.
     fatal: Option<io::Error>,
+    /// A test's injected fault: panic while applying this command.
+    panic_at: Option<u64>,
 }
 
 /// What [`Driver::submit`] did with a request.
@@ -71,6 +73,9 @@ pub enum StartError {
     Log(LogError),
     /// The configuration (or the log's genesis) is invalid.
     Config(ConfigError),
+    /// The recovered state breaks one of the exchange's invariants: serving it could
+    /// acknowledge trades the ledger cannot back.
+    Invariants(String),
 }
 
 impl core::fmt::Display for StartError {
@@ -78,6 +83,11 @@ impl core::fmt::Display for StartError {
         match self {
             Self::Log(e) => e.fmt(f),
             Self::Config(e) => e.fmt(f),
+            Self::Invariants(why) => write!(
+                f,
+                "the recovered state breaks an invariant ({why}); nothing was served. Check \
+                 the log with `ecomatch replay --verify`, and move a damaged snapshot aside"
+            ),
         }
     }
 }
@@ -106,6 +116,16 @@ impl Driver {
             outputs: Vec::new(),
             journal: None,
             fatal: None,
+            panic_at: None,
+        }
+    }
+
+    /// Injects faults for a test: a panic while applying command `panic_at`, and failing
+    /// writes or fsyncs of the log.
+    pub fn inject(&mut self, panic_at: Option<u64>, log: Option<ecomatch_replay::fault::Faults>) {
+        self.panic_at = panic_at;
+        if let (Some(j), Some(faults)) = (&mut self.journal, log) {
+            j.writer.set_io(Box::new(faults));
         }
     }
 
@@ -182,6 +202,7 @@ impl Driver {
             .torn
             .as_ref()
             .map(|t| (t.file.clone(), t.offset, t.bytes));
+        check_recovered(&rec.exchange)?;
         let mut d = Self::new(rec.exchange);
         d.seq = rec.end.last_seq;
         d.journal = Some(Journal {
@@ -360,6 +381,11 @@ impl Driver {
                 return context;
             }
         }
+        assert!(
+            self.panic_at != Some(self.seq),
+            "injected fault: a panic while applying command {}",
+            self.seq
+        );
         self.ex.apply(&cmd, &mut self.outputs);
         if let Err(e) = self.after_apply() {
             self.fatal = Some(io::Error::other(e));
@@ -425,6 +451,13 @@ impl Driver {
         m.extend(body);
         Value::Object(m)
     }
+}
+
+/// Runs every invariant check of the exchange on a recovered state before anything is served
+/// from it (the checks panic on the first failure; the panic becomes the refusal's reason).
+fn check_recovered(ex: &Exchange) -> Result<(), StartError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ex.check_invariants()))
+        .map_err(|panic| StartError::Invariants(crate::panic::message(panic.as_ref())))
 }
 
 /// The instrument of the order, bid or auction a command of `actor` names (before it applies).

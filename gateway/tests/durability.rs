@@ -68,3 +68,42 @@ fn a_snapshot_beyond_a_shortened_log_is_removed_and_never_trusted_later() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Recovery runs every invariant check on the recovered state before anything is served: a
+/// snapshot that restores to its recorded hash but whose ledger holds cash no order backs
+/// (a bug in whatever wrote it) refuses the start, with the broken invariant named.
+#[test]
+fn a_recovered_state_that_breaks_an_invariant_is_never_served() {
+    let dir = std::env::temp_dir().join(format!("ecomatch-invariants-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    run(&dir, &deposits(1, 5, "1.23"));
+    let snap = ecomatch_replay::snapshot::read(&dir.join("snapshot-00000000000000000005.snap"))
+        .expect("the snapshot at 5");
+    // zj-cement's cash: 10,000,000.00 + 5 × 1.23, available; then its held cash, 0.
+    let available = 1_000_000_615u64.to_le_bytes();
+    let at = snap
+        .payload
+        .windows(8)
+        .position(|w| w == available)
+        .expect("the account's cash in the snapshot");
+    let mut payload = snap.payload.clone();
+    payload[at + 8..at + 16].copy_from_slice(&1u64.to_le_bytes()); // held 0.01, backed by nothing
+    let bad = ecomatch_exchange::Exchange::restore(ecomatch_exchange::demo::exchange(), &payload)
+        .expect("it still decodes");
+    std::fs::remove_file(&snap.path).expect("replace the snapshot");
+    ecomatch_replay::snapshot::write(&dir, 5, &bad.state_hash().0, &snap.genesis, &payload)
+        .expect("write");
+    let every = Every {
+        checkpoint: 3,
+        snapshot: 5,
+    };
+    let err = Driver::with_log(&dir, &Source::Demo, FsyncPolicy::Never, every)
+        .err()
+        .expect("the start is refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("breaks an invariant") && text.contains("held cash is not backed"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

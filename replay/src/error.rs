@@ -55,6 +55,10 @@ pub enum LogError {
     },
     /// The log holds no genesis record.
     Empty(PathBuf),
+    /// An earlier write or fsync of this writer failed: what it held may not be durable, so
+    /// it accepts nothing more (a retried fsync can report success for pages the kernel
+    /// already dropped). Restart, which recovers what is on disk.
+    Stopped(PathBuf),
 }
 
 impl core::fmt::Display for LogError {
@@ -80,6 +84,11 @@ impl core::fmt::Display for LogError {
             }
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Self::Empty(dir) => write!(f, "{}: no log here (no genesis record)", dir.display()),
+            Self::Stopped(dir) => write!(
+                f,
+                "{}: the log stopped after a failed write or fsync; restart to recover",
+                dir.display()
+            ),
         }
     }
 }

@@ -38,6 +38,7 @@
 
 pub mod codec;
 pub mod error;
+pub mod fault;
 pub mod reader;
 pub mod segment;
 pub mod snapshot;

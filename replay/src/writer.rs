@@ -11,6 +11,7 @@ use ecomatch_exchange::Sequenced;
 
 use crate::codec::Writer;
 use crate::error::{LogError, io};
+use crate::fault::{Direct, SegmentIo};
 use crate::reader::ScanEnd;
 use crate::segment::{self, CHAIN_START, Kind, SEGMENT_HEADER};
 
@@ -48,6 +49,10 @@ pub struct LogWriter {
     since: Option<Instant>,
     policy: FsyncPolicy,
     max_segment: u64,
+    /// Where writes and fsyncs go: the file itself, or a fault injector in tests.
+    io: Box<dyn SegmentIo>,
+    /// A write or fsync failed: nothing more is accepted.
+    stopped: bool,
 }
 
 fn sync_dir(dir: &Path) -> Result<(), LogError> {
@@ -103,6 +108,8 @@ impl LogWriter {
             since: None,
             policy,
             max_segment,
+            io: Box::new(Direct),
+            stopped: false,
         })
     }
 
@@ -150,7 +157,20 @@ impl LogWriter {
             since: None,
             policy,
             max_segment,
+            io: Box::new(Direct),
+            stopped: false,
         })
+    }
+
+    /// Sends the writes and fsyncs of this writer (and of the segments it starts) through
+    /// `io`: fault injection for tests and the simulator.
+    pub fn set_io(&mut self, io: Box<dyn SegmentIo>) {
+        self.io = io;
+    }
+
+    /// True once a write or fsync failed: the writer accepts nothing more.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
     }
 
     /// The sequence number of the last command appended.
@@ -185,6 +205,9 @@ impl LogWriter {
     }
 
     fn push(&mut self, seq: u64, kind: Kind) -> Result<(), LogError> {
+        if self.stopped {
+            return Err(LogError::Stopped(self.dir.clone()));
+        }
         let size = (segment::RECORD_HEADER + self.payload.len()) as u64;
         if self.len + self.buf.len() as u64 + size > self.max_segment
             && self.len + (self.buf.len() as u64) > SEGMENT_HEADER as u64
@@ -210,8 +233,9 @@ impl LogWriter {
             self.max_segment,
             &header,
         )?;
-        // The record being pushed is already encoded in `payload`: keep it.
+        // The record being pushed is already encoded in `payload`: keep it, and the I/O seam.
         core::mem::swap(&mut next.payload, &mut self.payload);
+        core::mem::swap(&mut next.io, &mut self.io);
         *self = next;
         Ok(())
     }
@@ -234,8 +258,10 @@ impl LogWriter {
     /// must never describe commands the log could lose.
     pub fn sync(&mut self) -> Result<(), LogError> {
         self.commit_with(false)?;
-        let path = self.dir.join(segment::file_name(self.index));
-        self.file.sync_data().map_err(io(&path))
+        if let Err(source) = self.io.sync_data(&self.file) {
+            return Err(self.stop(source));
+        }
+        Ok(())
     }
 
     /// Writes the pending records in one write, and fsyncs them unless the policy is `Never`.
@@ -245,18 +271,39 @@ impl LogWriter {
     }
 
     fn commit_with(&mut self, sync: bool) -> Result<(), LogError> {
+        if self.stopped {
+            return Err(LogError::Stopped(self.dir.clone()));
+        }
         if self.buf.is_empty() {
             return Ok(());
         }
-        let path = self.dir.join(segment::file_name(self.index));
-        self.file.write_all(&self.buf).map_err(io(&path))?;
-        if sync {
-            self.file.sync_data().map_err(io(&path))?;
+        let mut done = self.io.write_all(&mut self.file, &self.buf);
+        if sync && done.is_ok() {
+            done = self.io.sync_data(&self.file);
+        }
+        if let Err(source) = done {
+            return Err(self.stop(source));
         }
         self.len += self.buf.len() as u64;
         self.buf.clear();
         self.pending = 0;
         self.since = None;
         Ok(())
+    }
+
+    /// After a failed write or fsync: the writer accepts nothing more (retrying an fsync can
+    /// report success for pages the kernel already dropped), and the bytes written since the
+    /// last good commit are cut off, best effort, so that a restart recovers exactly what was
+    /// acknowledged rather than commands no client was told about. Returns the error.
+    fn stop(&mut self, source: std::io::Error) -> LogError {
+        self.stopped = true;
+        self.buf.clear();
+        self.pending = 0;
+        let _ = self.file.set_len(self.len);
+        let _ = self.file.sync_all();
+        LogError::Io {
+            path: self.dir.join(segment::file_name(self.index)),
+            source,
+        }
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod catalog;
 pub mod fanout;
+pub mod health;
 pub mod http;
 pub mod limit;
 pub mod market;
@@ -110,6 +111,9 @@ pub struct Shared {
     pub next_part: AtomicU64,
     /// Which shard trades each instrument.
     owner: BTreeMap<String, usize>,
+    /// Whether every thread of the server is alive: `/healthz`, and what closes the sessions
+    /// when one dies.
+    pub health: Arc<health::Health>,
 }
 
 /// Where a request goes.
@@ -211,17 +215,25 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
         })
         .collect();
     let metrics = Arc::new(Metrics::new(drivers.len()));
+    let health = Arc::new(health::Health::default());
     let limits = &settings.limits;
     let (batch_tx, batch_rx) = crossbeam_channel::bounded(1024);
     let (control_tx, control_rx) = crossbeam_channel::bounded(65_536);
     let states: Vec<&Exchange> = drivers.iter().map(Driver::exchange).collect();
-    let publisher = Publisher::new(catalog.clone(), &states, Arc::clone(&metrics));
-    spawn_thread("publisher", move || publisher.run(&batch_rx, &control_rx))?;
+    let mut publisher = Publisher::new(catalog.clone(), &states, Arc::clone(&metrics));
+    publisher.inject_panic_at(settings.faults.publisher_panic_at);
+    spawn_thread("publisher", &health, move || {
+        publisher.run(&batch_rx, &control_rx);
+        Ok(())
+    })?;
     warn_of_split_statuses(&drivers);
-    let shards = start_cores(drivers, limits.input_queue, &metrics, &batch_tx)?;
+    let shards = start_cores(drivers, limits.input_queue, &metrics, &batch_tx, &health)?;
     let (fan_tx, fan_rx) = crossbeam_channel::bounded(1024);
     let queues = shards.clone();
-    spawn_thread("fan-out", move || forward_copies(&fan_rx, &queues))?;
+    spawn_thread("fan-out", &health, move || {
+        forward_copies(&fan_rx, &queues);
+        Ok(())
+    })?;
     let shared = Arc::new(Shared {
         keys: identities(&settings, &catalog),
         settings,
@@ -235,6 +247,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
         next_session: AtomicU64::new(1),
         next_part: AtomicU64::new(1),
         owner,
+        health,
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -265,11 +278,15 @@ fn one_market(drivers: &[Driver]) -> Result<Exchange, ServeError> {
 }
 
 /// Starts one core thread per shard; returns their input queues.
+/// A log failure or a panic in a core ends the server (see [`health`]): nothing more could be
+/// made durable, or the state is no longer known to be sound, so nothing more may be
+/// acknowledged.
 fn start_cores(
     drivers: Vec<Driver>,
     queue: usize,
     metrics: &Arc<Metrics>,
     batches: &Sender<shard::Batch>,
+    health: &Arc<health::Health>,
 ) -> Result<Vec<Sender<Inbound>>, ServeError> {
     let mut shards = Vec::with_capacity(drivers.len());
     for (k, driver) in drivers.into_iter().enumerate() {
@@ -277,12 +294,8 @@ fn start_cores(
         shards.push(shard_tx);
         let core = Core::new(k, driver, Arc::clone(metrics));
         let batch_tx = batches.clone();
-        spawn_thread(&format!("core-{k}"), move || {
-            if let Err(e) = core.run(&shard_rx, &batch_tx) {
-                // Nothing more can be made durable, so nothing more may be acknowledged.
-                tracing::error!(shard = k, error = %e, "log write failed: stopping");
-                std::process::exit(70);
-            }
+        spawn_thread(&format!("core-{k}"), health, move || {
+            core.run(&shard_rx, &batch_tx)
         })?;
     }
     Ok(shards)
@@ -292,8 +305,11 @@ fn start_cores(
 fn open_shard(settings: &Settings, k: usize, source: &Source) -> Result<Driver, ServeError> {
     let dir = settings.data_dir.join(format!("shard-{k}"));
     std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
-    let (driver, resumed) = Driver::with_log(&dir, source, settings.fsync, settings.every)
+    let (mut driver, resumed) = Driver::with_log(&dir, source, settings.fsync, settings.every)
         .map_err(ServeError::Start)?;
+    if k == 0 {
+        driver.inject(settings.faults.core_panic_at, settings.faults.log.clone());
+    }
     tracing::info!(shard = k, dir = %dir.display(), commands = resumed.commands, from_snapshot = ?resumed.from_snapshot, truncated = ?resumed.truncated, "log recovered");
     let found = driver.genesis().unwrap_or(Source::Demo);
     let layout = |s: &Source| match s {
@@ -390,10 +406,18 @@ fn warn_of_split_statuses(drivers: &[Driver]) {
     }
 }
 
-fn spawn_thread(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), ServeError> {
+/// Starts one of the server's threads under [`health::guarded`]: if it panics or fails, the
+/// server is marked failed, every session closed, and the process exits.
+fn spawn_thread(
+    name: &str,
+    health: &Arc<health::Health>,
+    f: impl FnOnce() -> Result<(), String> + Send + 'static,
+) -> Result<(), ServeError> {
+    let health = Arc::clone(health);
+    let thread = name.to_owned();
     std::thread::Builder::new()
         .name(name.into())
-        .spawn(f)
+        .spawn(move || health::guarded(&thread, &health, true, f))
         .map(drop)
         .map_err(ServeError::Io)
 }
@@ -457,7 +481,19 @@ where
     let text = "text/plain; charset=utf-8";
     let _ = match (head.method.as_str(), head.path.as_str()) {
         ("GET", "/ws") if head.is_upgrade() => return upgrade(stream, head, peer, shared).await,
-        ("GET", "/healthz") => http::respond(&mut stream, "200 OK", text, b"ok\n").await,
+        ("GET", "/healthz") => match shared.health.failure() {
+            None => http::respond(&mut stream, "200 OK", text, b"ok\n").await,
+            Some(why) => {
+                let body = format!("failing: {why}\n");
+                http::respond(
+                    &mut stream,
+                    "503 Service Unavailable",
+                    text,
+                    body.as_bytes(),
+                )
+                .await
+            }
+        },
         ("GET", "/metrics") => {
             let body = shared.metrics.render();
             let ct = "text/plain; version=0.0.4; charset=utf-8";
@@ -493,6 +529,11 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let text = "text/plain; charset=utf-8";
+    if !shared.health.is_up() {
+        let body = b"the server is failing: try another\n";
+        let _ = http::respond(&mut stream, "503 Service Unavailable", text, body).await;
+        return;
+    }
     let who = match head.bearer() {
         None => None,
         Some(key) => {

@@ -141,6 +141,8 @@ pub struct Publisher {
     surveillance: Surveillance,
     alerts: Vec<Alert>,
     gather: Gather,
+    batches: u64,
+    panic_at: Option<u64>,
 }
 
 impl Publisher {
@@ -173,7 +175,14 @@ impl Publisher {
             surveillance,
             alerts: Vec::new(),
             gather: Gather::default(),
+            batches: 0,
+            panic_at: None,
         }
+    }
+
+    /// A test's injected fault: panic on the n-th batch.
+    pub fn inject_panic_at(&mut self, batch: Option<u64>) {
+        self.panic_at = batch;
     }
 
     /// Runs until both queues are closed.
@@ -288,6 +297,12 @@ impl Publisher {
     }
 
     fn batch(&mut self, b: &Batch) {
+        self.batches += 1;
+        assert!(
+            self.panic_at != Some(self.batches),
+            "injected fault: a panic in the publisher on batch {}",
+            self.batches
+        );
         for item in &b.items {
             match item.part {
                 None => self.item(item, &b.outputs),

@@ -104,6 +104,7 @@ pub async fn run<S>(
         let must_login = s.who.is_none() && !s.shared.settings.anonymous_read;
         tokio::select! {
             r = kill.fired() => break r,
+            () = s.shared.health.failed() => break "server_failure",
             () = tokio::time::sleep_until(deadline), if must_login => break "login_timeout",
             frame = tokio::time::timeout(idle, stream.next()) => match frame {
                 Err(_) => break "idle_timeout",
@@ -144,6 +145,7 @@ async fn write_loop<S>(
                 let code = match reason {
                     "client_closed" => CloseCode::Normal,
                     "slow_consumer" | "rate_limit_abuse" => CloseCode::Policy,
+                    "server_failure" => CloseCode::Error,
                     _ => CloseCode::Away,
                 };
                 let frame = CloseFrame { code, reason: reason.into() };

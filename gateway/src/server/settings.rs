@@ -148,6 +148,54 @@ impl Limits {
     }
 }
 
+/// Faults injected on purpose, to test that the server fails fast and visibly
+/// (`ecomatch serve --inject-fault`, a hidden option for tests; never set in production).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InjectedFaults {
+    /// Shard 0's core panics while applying the command with this sequence number.
+    pub core_panic_at: Option<u64>,
+    /// The publisher panics on its n-th batch of results.
+    pub publisher_panic_at: Option<u64>,
+    /// Failing writes and fsyncs of shard 0's log.
+    pub log: Option<ecomatch_replay::fault::Faults>,
+}
+
+impl core::str::FromStr for InjectedFaults {
+    type Err = String;
+
+    /// A comma-separated list of `WHAT@N`: `core-panic`, `publisher-panic`,
+    /// `log-write-error` (ENOSPC), `log-short-write` (half written, EIO), `log-fsync-error`
+    /// (EIO); N counts commands, batches, writes or fsyncs from 1.
+    fn from_str(spec: &str) -> Result<Self, String> {
+        let mut f = Self::default();
+        for item in spec.split(',').filter(|i| !i.is_empty()) {
+            let (what, n) = item
+                .split_once('@')
+                .ok_or_else(|| format!("{item:?}: expected WHAT@N"))?;
+            let n: u64 = n
+                .parse()
+                .map_err(|_| format!("{item:?}: N must be a number"))?;
+            let log = f.log.take().unwrap_or_default();
+            let log = match what {
+                "core-panic" => {
+                    f.core_panic_at = Some(n);
+                    log
+                }
+                "publisher-panic" => {
+                    f.publisher_panic_at = Some(n);
+                    log
+                }
+                "log-write-error" => log.fail_write(n),
+                "log-short-write" => log.short_write(n),
+                "log-fsync-error" => log.fail_sync(n),
+                other => return Err(format!("unknown fault {other:?}")),
+            };
+            f.log = log.any().then_some(log);
+        }
+        Ok(f)
+    }
+}
+
 /// An API key as the configuration stores it: only its SHA-256.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiKey {
@@ -186,6 +234,8 @@ pub struct Settings {
     /// The instruments of shards 1, 2, ...; the home shard 0 trades every other instrument
     /// (and holds the opening cash). Empty: the market is one shard.
     pub shards: Vec<Vec<String>>,
+    /// Faults injected by tests (none in production).
+    pub faults: InjectedFaults,
 }
 
 /// The demo's API keys: `demo-` and the account name. Printed at start-up; never use the demo
@@ -236,6 +286,7 @@ fn base(market: Source, data_dir: PathBuf) -> Settings {
         limits: Limits::default(),
         tls: None,
         shards: Vec::new(),
+        faults: InjectedFaults::default(),
     }
 }
 

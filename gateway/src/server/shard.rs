@@ -6,8 +6,8 @@
 //! is full) makes the whole batch durable with one commit before handing its outputs to the
 //! publisher. Nothing here waits on a session: sessions only ever see the two queues.
 
-use std::io;
 use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -130,25 +130,29 @@ impl Core {
         }
     }
 
-    /// Runs until every sender is gone. A log failure stops the thread: nothing more could be
-    /// acknowledged, and the server shuts down rather than pretend.
-    pub fn run(mut self, rx: &Receiver<Inbound>, tx: &Sender<Batch>) -> io::Result<()> {
+    /// Runs until every sender is gone. A log failure or a panic ends it with the reason (the
+    /// server then fails visibly, see [`super::health`]): nothing more could be made durable,
+    /// or the state is no longer known to be sound, so nothing more may be acknowledged. The
+    /// batch in hand is never handed to the publisher, so none of it is acknowledged.
+    pub fn run(mut self, rx: &Receiver<Inbound>, tx: &Sender<Batch>) -> Result<(), String> {
         while let Ok(first) = rx.recv() {
             let mut batch = Batch::default();
-            self.handle(first, &mut batch);
+            self.handle_guarded(first, &mut batch)?;
             while batch.items.len() < MAX_BATCH {
                 match rx.try_recv() {
-                    Ok(next) => self.handle(next, &mut batch),
+                    Ok(next) => self.handle_guarded(next, &mut batch)?,
                     Err(_) => break,
                 }
             }
             let mine = &self.metrics.shards[self.index];
             mine.input_depth.store(rx.len() as u64, Ordering::Relaxed);
             if let Some(e) = self.driver.take_fatal() {
-                return Err(e);
+                return Err(format!("log write failed: {e}"));
             }
             let t0 = Instant::now();
-            self.driver.sync().map_err(io::Error::other)?;
+            self.driver
+                .sync()
+                .map_err(|e| format!("log commit failed: {e}"))?;
             self.fsync.record(t0.elapsed());
             self.fsync.publish(&self.metrics.shards[self.index].fsync);
             self.metrics
@@ -158,7 +162,25 @@ impl Core {
                 break; // the publisher is gone: shutting down
             }
         }
-        self.driver.sync().map_err(io::Error::other)
+        self.driver
+            .sync()
+            .map_err(|e| format!("log commit failed: {e}"))
+    }
+
+    /// [`Self::handle`], with a panic turned into the reason the core stops, naming the
+    /// command being applied: the one an operator must look at before restarting, since a
+    /// deterministic core would apply it the same way again.
+    fn handle_guarded(&mut self, inbound: Inbound, batch: &mut Batch) -> Result<(), String> {
+        let before = self.driver.last_seq();
+        catch_unwind(AssertUnwindSafe(|| self.handle(inbound, batch))).map_err(|panic| {
+            let why = crate::panic::message(panic.as_ref());
+            let seq = self.driver.last_seq();
+            if seq > before {
+                format!("panicked while applying command {seq}: {why}")
+            } else {
+                format!("panicked answering a query after command {seq}: {why}")
+            }
+        })
     }
 
     /// The sequencer's clock: wall time in ns, never going backwards.

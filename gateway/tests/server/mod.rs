@@ -66,9 +66,11 @@ impl Server {
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }
+        // The server's log goes to dir/stderr.log, for tests that read what it said.
+        let stderr = std::fs::File::create(dir.join("stderr.log")).expect("stderr file");
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn ecomatch serve");
         let mut out = BufReader::new(child.stdout.take().expect("stdout"));
@@ -95,6 +97,23 @@ impl Server {
     /// The WebSocket URL.
     pub fn url(&self) -> String {
         format!("ws://{}/ws", self.addr)
+    }
+
+    /// What the server wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+    }
+
+    /// Waits up to `limit` for the process to exit by itself; its exit code, if it did.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let end = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < end {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return Some(status.code().unwrap_or(-1));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// SIGKILL, as a crash.
