@@ -97,6 +97,9 @@ pub enum BlockError {
     TooSmall,
     /// Outside ±30 % of the reference price.
     OutsideBand,
+    /// The proposer cannot settle the block now (cash, lots, quota, status or eligibility);
+    /// the acceptor is told no more, since another account's balances are not its business.
+    CounterpartyUnable,
     /// The instrument has no reference price to bound the block.
     NoReference,
     /// The proposal's expiry has passed (or is not in the future).
@@ -115,6 +118,7 @@ impl BlockError {
         match self {
             Self::TooSmall => "BLOCK_TOO_SMALL",
             Self::OutsideBand => "BLOCK_OUTSIDE_BAND",
+            Self::CounterpartyUnable => "BLOCK_COUNTERPARTY_UNABLE",
             Self::NoReference => "NO_REFERENCE_PRICE",
             Self::Expired => "BLOCK_EXPIRED",
             Self::Unknown => "UNKNOWN_BLOCK",
@@ -128,6 +132,9 @@ impl BlockError {
         match self {
             Self::TooSmall => "a block trade must be at least the instrument's block threshold",
             Self::OutsideBand => "a block trade must be within ±30 % of the reference price",
+            Self::CounterpartyUnable => {
+                "the proposer cannot settle this block now; nothing was traded"
+            }
             Self::NoReference => "the instrument has no reference price",
             Self::Expired => "the proposal has expired",
             Self::Unknown => "no open proposal with this id for this account",
@@ -254,14 +261,27 @@ impl Exchange {
         let listing = &self.markets[b.market as usize].listing;
         let instrument = listing.instrument.spec().id;
         let (buyer, seller) = b.buyer_seller();
+        // What fails on the proposer's side is told as that alone: its balances, quotas and
+        // status are not the acceptor's business.
+        let theirs = |account: AccountId, e: Reject| {
+            if account == b.proposer {
+                Reject::Block(BlockError::CounterpartyUnable)
+            } else {
+                e
+            }
+        };
         listing
             .eligibility
-            .check(self.ledger.account(buyer)?, Side::Buy)?;
+            .check(self.ledger.account(buyer)?, Side::Buy)
+            .map_err(|e| theirs(buyer, e.into()))?;
         listing
             .eligibility
-            .check(self.ledger.account(seller)?, Side::Sell)?;
-        self.check_quotas(buyer, b.market, Side::Buy, b.qty.lots())?;
-        self.check_quotas(seller, b.market, Side::Sell, b.qty.lots())?;
+            .check(self.ledger.account(seller)?, Side::Sell)
+            .map_err(|e| theirs(seller, e.into()))?;
+        self.check_quotas(buyer, b.market, Side::Buy, b.qty.lots())
+            .map_err(|e| theirs(buyer, e))?;
+        self.check_quotas(seller, b.market, Side::Sell, b.qty.lots())
+            .map_err(|e| theirs(seller, e))?;
         let overflow = Reject::Ledger(ecomatch_risk::error::LedgerError::Overflow);
         let amount = b
             .price
@@ -277,9 +297,11 @@ impl Exchange {
                 needed: b.qty,
                 available: Qty::from_lots(lots),
             };
-            return Err(e.into());
+            return Err(theirs(seller, e.into()));
         }
-        self.ledger.hold_cash(buyer, pays)?;
+        self.ledger
+            .hold_cash(buyer, pays)
+            .map_err(|e| theirs(buyer, e.into()))?;
         self.ledger
             .lock(seller, instrument, b.qty)
             .expect("holdings were checked");

@@ -251,12 +251,55 @@ fn refusals_of_block_commands() {
             qty: Qty::from_lots(150_000),
         },
     );
+    // The acceptor learns that the proposer cannot settle, never the proposer's balances.
     m.refused(
         "zj-cement",
         60,
         Command::AcceptBlock { block_id: 1 },
-        "INSUFFICIENT_HOLDINGS",
+        "BLOCK_COUNTERPARTY_UNABLE",
     );
+}
+
+/// A refused acceptance never tells the acceptor the proposer's balances (cash or lots): the
+/// refusal names the side that cannot settle, nothing more. The acceptor's own shortfall is
+/// its own business and keeps its usual code and figures.
+#[test]
+fn a_refused_acceptance_never_discloses_the_proposers_balances() {
+    let mut m = Market::new();
+    let paper = m.id("ls-paper");
+    // ls-paper proposes to buy 100,000 t at 50.00 from the cooperative, then spends its cash.
+    m.run(
+        "ls-paper",
+        10,
+        m.propose("lishui-coop", Side::Buy, 5_000, 100_000, 1_000),
+    );
+    let all = m.ex.ledger().cash(paper).unwrap().available;
+    m.run(
+        "operator",
+        20,
+        Command::Withdraw {
+            account: paper,
+            amount: Cash::from_fen(all - 12_345),
+        },
+    );
+    let before = m.ex.state_hash();
+    let out = m.run("lishui-coop", 30, Command::AcceptBlock { block_id: 1 });
+    let [
+        Output {
+            msg: Message::Reject(r),
+            ..
+        },
+    ] = out.as_slice()
+    else {
+        panic!("refused: {out:?}")
+    };
+    assert_eq!(r.code(), "BLOCK_COUNTERPARTY_UNABLE");
+    let text = r.to_string();
+    assert!(
+        !text.contains("123") && !text.bytes().any(|b| b.is_ascii_digit()),
+        "no figures of the proposer: {text}"
+    );
+    assert_eq!(m.ex.state_hash(), before);
 }
 
 #[test]

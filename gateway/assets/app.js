@@ -238,8 +238,14 @@ function refreshMe() {
 }
 
 // ---- messages -------------------------------------------------------------------------------
+// A reply is this session's own only if it is addressed to this session's account (or, for
+// the server's session replies, to no account): the operator channel carries every account's
+// messages, and a req_id alone could be anyone's.
+function ownReply(m) {
+  return m.req_id !== undefined && (m.to === undefined || m.to === S.account);
+}
 function onMessage(m) {
-  if (m.req_id !== undefined && S.pending.has(m.req_id)) {
+  if (ownReply(m) && S.pending.has(m.req_id)) {
     const cb = S.pending.get(m.req_id);
     S.pending.delete(m.req_id);
     cb(m);

@@ -295,7 +295,11 @@ impl Driver {
         let mut text = Vec::new();
         match self.step(&env) {
             Ok(lines) => lines.iter().try_for_each(|v| writeln!(text, "{v}"))?,
-            Err(e) => writeln!(text, "{}", edge_reject(&name, env.req_id.as_ref(), &e))?,
+            Err(e) => writeln!(
+                text,
+                "{}",
+                protocol::text(&edge_reject(&name, &e), env.req_id.as_ref())
+            )?,
         }
         if let Some(e) = self.fatal.take() {
             return Err(e);
@@ -313,7 +317,7 @@ impl Driver {
         }
     }
 
-    fn step(&mut self, env: &Envelope) -> Result<Vec<Value>, EdgeError> {
+    fn step(&mut self, env: &Envelope) -> Result<Vec<String>, EdgeError> {
         if let Err(e) = &env.request {
             if e.code == "BAD_JSON" {
                 return Err(e.clone());
@@ -329,11 +333,17 @@ impl Driver {
         let time = parse_time(env.at.as_ref())?;
         let request = env.request.clone()?;
         match self.submit(actor, time, &request)? {
-            Submitted::Query(query) => Ok(vec![self.answer(actor, &query, env.req_id.as_ref())]),
+            Submitted::Query(query) => Ok(vec![protocol::text(
+                &self.answer(actor, &query),
+                env.req_id.as_ref(),
+            )]),
             Submitted::Applied { context } => Ok(self
                 .outputs
                 .iter()
-                .map(|o| protocol::encode(&self.ex, o, env.req_id.as_ref(), context))
+                .map(|o| {
+                    let id = env.req_id.as_ref().filter(|_| o.reply);
+                    protocol::text(&protocol::encode(&self.ex, o, context), id)
+                })
                 .collect()),
         }
     }
@@ -424,8 +434,9 @@ impl Driver {
         self.seq
     }
 
-    /// The answer to a query of `actor`, as a JSON object with `to` first.
-    pub fn answer(&self, actor: AccountId, query: &Query, req_id: Option<&Value>) -> Value {
+    /// The answer to a query of `actor`, as a JSON object with `to` first (its `req_id` is
+    /// added when it is written: [`protocol::text`]).
+    pub fn answer(&self, actor: AccountId, query: &Query) -> Value {
         let body = match query {
             Query::Book { instrument, depth } => {
                 protocol::book_snapshot(&self.ex, *instrument, *depth)
@@ -438,17 +449,9 @@ impl Driver {
             "to".into(),
             protocol::recipient_name(&self.ex, ecomatch_exchange::Recipient::Account(actor)).into(),
         );
-        let mut body = match body {
-            Value::Object(b) => b.into_iter(),
-            _ => unreachable!("snapshots are objects"),
-        };
-        if let Some((k, v)) = body.next() {
-            m.insert(k, v);
+        if let Value::Object(body) = body {
+            m.extend(body);
         }
-        if let Some(id) = req_id {
-            m.insert("req_id".into(), id.clone());
-        }
-        m.extend(body);
         Value::Object(m)
     }
 }
@@ -499,13 +502,10 @@ pub fn parse_time(at: Option<&Value>) -> Result<Timestamp, EdgeError> {
     }
 }
 
-fn edge_reject(to: &str, req_id: Option<&Value>, e: &EdgeError) -> Value {
+fn edge_reject(to: &str, e: &EdgeError) -> Value {
     let mut m = Map::new();
     m.insert("to".into(), to.into());
     m.insert("type".into(), "reject".into());
-    if let Some(id) = req_id {
-        m.insert("req_id".into(), id.clone());
-    }
     m.insert("code".into(), e.code.into());
     m.insert("message".into(), e.message.clone().into());
     Value::Object(m)

@@ -230,3 +230,82 @@ fn every_golden_request_and_message_matches_the_document() {
     }
     assert!(checked > 150, "only {checked} messages checked");
 }
+
+/// The JSON object that follows `marker` in docs/PROTOCOL.md (a fenced example).
+fn protocol_example(marker: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/PROTOCOL.md");
+    let text = std::fs::read_to_string(path).expect("docs/PROTOCOL.md");
+    let after = &text[text.find(marker).expect("marker") + marker.len()..];
+    let start = after.find("```json\n").expect("an example") + 8;
+    let end = start + after[start..].find("```").expect("its end");
+    serde_json::from_str(&after[start..end]).expect("the example is JSON")
+}
+
+/// The examples are worked examples: their figures follow the rules the page states, for the
+/// demo instrument they name.
+#[test]
+fn the_examples_follow_their_own_rules() {
+    let d = doc();
+    let demo = ecomatch_exchange::demo::exchange();
+    let snapshot = protocol_example("It starts with a snapshot:");
+    validate(
+        &d,
+        message(&d, "book", false).expect("book"),
+        &snapshot,
+        "PROTOCOL snapshot",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let alert = protocol_example("## Surveillance alerts (operator channel)");
+    validate(
+        &d,
+        message(&d, "alert", false).expect("alert"),
+        &alert,
+        "PROTOCOL alert",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut books = vec![snapshot];
+    let mut fills = Vec::new();
+    for m in d["components"]["messages"]
+        .as_object()
+        .expect("messages")
+        .values()
+    {
+        for ex in m["examples"].as_array().into_iter().flatten() {
+            let p = &ex["payload"];
+            match (p["type"].as_str(), p["action"].as_str()) {
+                (Some("book"), Some("snapshot")) => books.push(p.clone()),
+                (Some("fill" | "sealed_fill"), _) => fills.push(p.clone()),
+                _ => {}
+            }
+        }
+    }
+    // Kraken's checksum of the levels shown; cash with two places.
+    for b in &books {
+        let mut text = String::new();
+        let side = |s: &str| b[s].as_array().expect("levels").clone();
+        for level in side("asks").iter().chain(side("bids").iter()) {
+            for field in level.as_array().expect("level") {
+                let digits: String = field.as_str().expect("decimal").replace('.', "");
+                text.push_str(digits.trim_start_matches('0'));
+            }
+        }
+        assert_eq!(b["checksum"], crc32fast::hash(text.as_bytes()), "{b}");
+        let turnover = b["turnover"].as_str().expect("turnover");
+        assert_eq!(
+            turnover.split_once('.').map(|(_, f)| f.len()),
+            Some(2),
+            "{b}"
+        );
+    }
+    // A fill's fee: the instrument's fee_bps of price × qty, rounded up to the fen.
+    for f in &fills {
+        let id = ecomatch_engine::id::InstrumentId::new(f["instrument"].as_str().expect("id"))
+            .expect("instrument");
+        let bps = demo.listing(id).expect("a demo instrument").fee_bps;
+        let dec = |k: &str| f[k].as_str().expect(k).parse::<f64>().expect(k);
+        let fen = (dec("price") * dec("qty") * 100.0).round() as u64;
+        let fee = (fen * u64::from(bps)).div_ceil(10_000);
+        assert_eq!(f["fee"], format!("{}.{:02}", fee / 100, fee % 100), "{f}");
+    }
+    assert!(!fills.is_empty() && books.len() >= 2);
+}

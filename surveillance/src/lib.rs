@@ -314,18 +314,64 @@ impl Surveillance {
         }
     }
 
+    /// A price as the protocol writes it: in the instrument's unit, with the tick's places.
     fn px(&self, instrument: InstrumentId, p: Price) -> String {
         self.instruments.get(&instrument).map_or_else(
             || p.ticks().to_string(),
-            |i| p.to_decimal(i.tick).normalize().to_string(),
+            |i| p.to_decimal(i.tick).to_string(),
         )
     }
 
+    /// A quantity as the protocol writes it: in the instrument's unit, with the lot's places.
     fn q(&self, instrument: InstrumentId, q: Qty) -> String {
-        self.instruments.get(&instrument).map_or_else(
-            || q.lots().to_string(),
-            |i| q.to_decimal(i.lot).normalize().to_string(),
-        )
+        self.instruments
+            .get(&instrument)
+            .map_or_else(|| q.lots().to_string(), |i| q.to_decimal(i.lot).to_string())
+    }
+
+    /// The evidence of a price-band refusal, in the instrument's prices.
+    fn band_evidence(
+        &self,
+        r: Reject,
+        context: Option<InstrumentId>,
+    ) -> Vec<(&'static str, Evidence)> {
+        let mut evidence = vec![("code", r.code().into())];
+        let Some(i) = context else {
+            evidence.push(("message", r.to_string().into()));
+            return evidence;
+        };
+        let (price, lo, hi) =
+            if let Reject::Book(ecomatch_engine::book::BookError::PriceOutsideBand {
+                price,
+                lo,
+                hi,
+            }) = r
+            {
+                (Some(price), lo, hi)
+            } else {
+                // A block: the band is ±30 % of the reference in force.
+                let reference = self.instruments.get(&i).and_then(|x| x.reference);
+                let Some(reference) = reference else {
+                    evidence.push(("message", r.to_string().into()));
+                    return evidence;
+                };
+                let (lo, hi) = ecomatch_exchange::block::BLOCK_BAND.limits(reference);
+                evidence.push(("reference", self.px(i, reference).into()));
+                (None, lo, hi)
+            };
+        let (lo, hi) = (self.px(i, lo), self.px(i, hi));
+        let message = match price {
+            Some(p) => {
+                let p = self.px(i, p);
+                evidence.push(("price", p.clone().into()));
+                format!("price {p} is outside the band {lo} to {hi}")
+            }
+            None => format!("the block's price is outside {lo} to {hi} (±30 % of the reference)"),
+        };
+        evidence.push(("low", lo.into()));
+        evidence.push(("high", hi.into()));
+        evidence.push(("message", message.into()));
+        evidence
     }
 
     fn fill(
@@ -426,7 +472,7 @@ impl Surveillance {
                     time,
                     instrument: context,
                     accounts: vec![account],
-                    evidence: vec![("code", r.code().into()), ("message", r.to_string().into())],
+                    evidence: self.band_evidence(r, context),
                 });
             }
             _ => {}
@@ -463,17 +509,24 @@ impl Surveillance {
                 "unknown"
             }
         });
+        // Quantities in the indicator's unit, as the protocol writes them.
+        let q = |lots: u64| -> Evidence {
+            match context {
+                Some(i) => self.q(i, Qty::from_lots(lots)).into(),
+                None => lots.to_string().into(),
+            }
+        };
         let mut evidence = vec![
             ("side", side.into()),
-            ("used", used.into()),
-            ("asked", asked.into()),
-            ("cap", cap.into()),
+            ("used", q(used)),
+            ("asked", q(asked)),
+            ("cap", q(cap)),
             ("refused_orders", count.into()),
-            ("refused_qty", total.into()),
+            ("refused_qty", q(total)),
         ];
         if let Some(r) = record {
-            evidence.push(("target", r.target.into()));
-            evidence.push(("achieved", r.achieved.into()));
+            evidence.push(("target", q(r.target)));
+            evidence.push(("achieved", q(r.achieved)));
         }
         alerts.push(Alert {
             kind: AlertKind::GepBeyondQuota,

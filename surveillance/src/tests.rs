@@ -132,7 +132,7 @@ fn wash_trade_between_affiliated_accounts() {
             accounts: vec![m.id("zj-cement"), m.id("lishui-coop")],
             evidence: vec![
                 ("trade_id", Evidence::Int(trade_id)),
-                ("price", text("50")),
+                ("price", text("50.00")),
                 ("qty", text("4")),
                 ("affiliation", text("lishui-group")),
             ],
@@ -160,9 +160,12 @@ fn price_band_hit_is_reported_with_the_refusal() {
             accounts: vec![m.id("zj-cement")],
             evidence: vec![
                 ("code", text("PRICE_OUTSIDE_BAND")),
+                ("price", text("56.00")),
+                ("low", text("45.00")),
+                ("high", text("55.00")),
                 (
                     "message",
-                    text("price 5600 is outside the band 4500..=5500 (ticks)")
+                    text("price 56.00 is outside the band 45.00 to 55.00")
                 ),
             ],
         }]
@@ -189,8 +192,8 @@ fn trade_far_from_reference_follows_reference_changes() {
     assert_eq!(
         alerts[0].evidence[1..],
         [
-            ("price", text("53")),
-            ("reference", text("50")),
+            ("price", text("53.00")),
+            ("reference", text("50.00")),
             ("deviation_bps", Evidence::Int(600)),
             ("threshold_bps", Evidence::Int(500)),
         ]
@@ -282,20 +285,20 @@ fn county_buying_beyond_its_shortfall_counts_refusals() {
     assert!(first.is_empty() && id.is_some());
     let (alerts, _) = m.order(2, "longquan-gov", GEP, Side::Buy, p, 60);
     let (again, _) = m.order(3, "longquan-gov", GEP, Side::Buy, p, 51);
-    let expected = |secs, asked, count, total| Alert {
+    let expected = |secs, asked: u64, count, total: u64| Alert {
         kind: AlertKind::GepBeyondQuota,
         time: Timestamp(secs * SECOND),
         instrument: Some(inst(GEP)),
         accounts: vec![m.id("longquan-gov")],
         evidence: vec![
             ("side", text("buy")),
-            ("used", Evidence::Int(150)),
-            ("asked", Evidence::Int(asked)),
-            ("cap", Evidence::Int(200)),
+            ("used", text("150")),
+            ("asked", Evidence::Text(asked.to_string())),
+            ("cap", text("200")),
             ("refused_orders", Evidence::Int(count)),
-            ("refused_qty", Evidence::Int(total)),
-            ("target", Evidence::Int(5_000)),
-            ("achieved", Evidence::Int(4_800)),
+            ("refused_qty", Evidence::Text(total.to_string())),
+            ("target", text("5000")),
+            ("achieved", text("4800")),
         ],
     };
     assert_eq!(alerts, vec![expected(2, 60, 1, 60)]);

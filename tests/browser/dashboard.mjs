@@ -78,6 +78,17 @@ try {
   expect((await page.textContent('#instruments thead th')).includes('Instrument'), 'English labels');
   step('language toggle');
 
+  // Another account's reply with the req_id of one of ours must never be taken for ours.
+  const matched = await page.evaluate(() => {
+    let got = null;
+    S.pending.set(9999, (m) => { got = m; });
+    onMessage({ to: 'zj-cement', type: 'reject', req_id: 9999, code: 'INSUFFICIENT_HOLDINGS', message: 'x' });
+    onMessage({ to: S.account, type: 'done', req_id: 9999, op: 'set_phase' });
+    return got && got.type;
+  });
+  expect(matched === 'done', `only the session's own reply answers its request: ${matched}`);
+  step("another account's reply is not taken for ours");
+
   await page.click('#op-halt');
   await page.waitForSelector('#confirm[open]');
   const question = await page.textContent('#confirm-text');
@@ -85,6 +96,8 @@ try {
   await page.click('#confirm-ok');
   await page.waitForSelector(`#instruments tr[data-instrument="${INST}"][data-phase="halted"]`);
   await page.waitForSelector('#sel-phase[data-phase="halted"]');
+  const said = await page.$eval('#notice', (n) => ({ text: n.textContent, error: n.className === 'error' }));
+  expect(!said.error && /set_phase/.test(said.text), `the halt's own answer is shown: ${JSON.stringify(said)}`);
   step('halted through the UI after confirmation');
 
   mkdirSync(path.dirname(shot), { recursive: true });

@@ -38,6 +38,21 @@ fn account(ex: &Exchange, s: &str) -> Result<AccountId, EdgeError> {
         .ok_or_else(|| EdgeError::new("UNKNOWN_ACCOUNT", format!("account {s} does not exist")))
 }
 
+/// `get_book`: the instrument, and a depth inside the contract's 1–100 levels.
+fn book_query(ex: &Exchange, r: &super::request::BookReq) -> Result<Query, EdgeError> {
+    let depth = usize::from(r.depth.unwrap_or(10));
+    if !(1..=100).contains(&depth) {
+        return Err(EdgeError::new(
+            "BAD_DEPTH",
+            format!("depth {depth}: from 1 to 100 levels"),
+        ));
+    }
+    Ok(Query::Book {
+        instrument: instrument(ex, &r.instrument)?,
+        depth,
+    })
+}
+
 fn decimal(field: &str, s: &str) -> Result<Decimal, EdgeError> {
     let ok = !s.is_empty()
         && s.bytes()
@@ -219,13 +234,7 @@ pub fn to_command(
         Request::Kill(r) => Command::Kill {
             account: account(ex, &r.account)?,
         },
-        Request::GetBook(r) => {
-            let depth = usize::from(r.depth.unwrap_or(10)).clamp(1, 100);
-            return Ok(Err(Query::Book {
-                instrument: instrument(ex, &r.instrument)?,
-                depth,
-            }));
-        }
+        Request::GetBook(r) => return book_query(ex, r).map(Err),
         Request::GetAccount(_) => return Ok(Err(Query::Account)),
         Request::GetGep(r) => {
             return Ok(Err(Query::Gep {

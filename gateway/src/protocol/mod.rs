@@ -5,11 +5,13 @@
 
 mod convert;
 mod reply;
+mod req_id;
 mod request;
 mod sealed;
 
 pub use convert::to_command;
 pub use reply::{account_snapshot, book_snapshot, encode, gep_snapshot, recipient_name, rfc3339};
+pub use req_id::{ReqId, text};
 pub use request::{Envelope, Query, Request, ShardKey, parse_line, parse_object};
 
 use core::fmt;

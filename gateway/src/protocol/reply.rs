@@ -64,14 +64,10 @@ fn status_str(s: AccountStatus) -> &'static str {
     }
 }
 
-/// One output as a JSON object; `req_id` goes on the direct reply to the sender. `context` is
-/// the instrument the command was about, so that refusals can speak in its prices and units.
-pub fn encode(
-    ex: &Exchange,
-    out: &Output,
-    req_id: Option<&Value>,
-    context: Option<InstrumentId>,
-) -> Value {
+/// One output as a JSON object (its `req_id`, on the direct reply to the sender, is added when
+/// it is written: [`super::text`]). `context` is the instrument the command was about, so that
+/// refusals can speak in its prices and units.
+pub fn encode(ex: &Exchange, out: &Output, context: Option<InstrumentId>) -> Value {
     let mut m = Map::new();
     m.insert("to".into(), recipient_name(ex, out.to).into());
     let body = match out.msg {
@@ -83,13 +79,6 @@ pub fn encode(
     let Value::Object(body) = body else {
         unreachable!("bodies are objects")
     };
-    let mut body = body.into_iter();
-    if let Some((k, v)) = body.next() {
-        m.insert(k, v); // "type"
-    }
-    if let (true, Some(id)) = (out.reply, req_id) {
-        m.insert("req_id".into(), id.clone());
-    }
     m.extend(body);
     Value::Object(m)
 }

@@ -10,8 +10,8 @@ use super::EdgeError;
 /// A request line taken apart: the fields every request may carry, and the request itself.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Envelope {
-    /// Echoed on the direct reply.
-    pub req_id: Option<Value>,
+    /// Echoed on the direct reply, exactly as sent.
+    pub req_id: Option<super::ReqId>,
     /// `ecomatch script` only: the acting account's name.
     pub actor: Option<String>,
     /// `ecomatch script` only: the time, RFC 3339 or milliseconds since the epoch.
@@ -460,19 +460,20 @@ pub fn parse_line(line: &str, script: bool) -> Envelope {
             return env;
         }
     };
-    parse_object(map, script)
+    parse_object(map, script, line)
 }
 
-/// Reads one request already parsed as a JSON object (the server looks at `op` first, to
-/// handle its session requests itself). `script` says whether `as` and `at` are allowed.
-pub fn parse_object(mut map: Map<String, Value>, script: bool) -> Envelope {
+/// Reads one request already parsed as a JSON object from `text` (the server looks at `op`
+/// first, to handle its session requests itself). `script` says whether `as` and `at` are
+/// allowed.
+pub fn parse_object(mut map: Map<String, Value>, script: bool, text: &str) -> Envelope {
     let mut env = Envelope {
         req_id: None,
         actor: None,
         at: None,
         request: Err(EdgeError::new("BAD_JSON", "")),
     };
-    env.req_id = map.remove("req_id");
+    env.req_id = map.remove("req_id").map(|v| super::ReqId::exact(&v, text));
     if script {
         env.actor = map.remove("as").and_then(|v| v.as_str().map(str::to_owned));
         env.at = map.remove("at");

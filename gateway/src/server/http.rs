@@ -58,7 +58,8 @@ pub enum HeadError {
     Malformed,
 }
 
-/// Reads a request head.
+/// Reads a request head: at most [`MAX_HEAD`] bytes up to and including its blank line,
+/// however the bytes arrive.
 pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Head, HeadError> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
@@ -71,12 +72,14 @@ pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Head, Hea
             return Err(HeadError::Closed);
         }
         buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = find(&buf, b"\r\n\r\n") {
-            let rest = buf.split_off(end + 4);
-            return parse(&buf, rest);
-        }
-        if buf.len() > MAX_HEAD {
-            return Err(HeadError::TooLarge);
+        match find(&buf, b"\r\n\r\n") {
+            Some(end) if end + 4 > MAX_HEAD => return Err(HeadError::TooLarge),
+            Some(end) => {
+                let rest = buf.split_off(end + 4);
+                return parse(&buf, rest);
+            }
+            None if buf.len() >= MAX_HEAD => return Err(HeadError::TooLarge),
+            None => {}
         }
     }
 }
@@ -112,21 +115,67 @@ fn parse(head: &[u8], rest: Vec<u8>) -> Result<Head, HeadError> {
     })
 }
 
+/// Plain text, the type of every answer but the pages and the metrics.
+pub const TEXT: &str = "text/plain; charset=utf-8";
+
+/// One HTTP answer: status line, content type and body.
+#[derive(Debug)]
+pub struct Page {
+    /// `200 OK`, ...
+    pub status: &'static str,
+    /// The `Content-Type`.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: std::borrow::Cow<'static, [u8]>,
+}
+
+impl Page {
+    /// A plain-text answer.
+    pub fn text(status: &'static str, body: &'static [u8]) -> Self {
+        Self {
+            status,
+            content_type: TEXT,
+            body: body.into(),
+        }
+    }
+
+    /// A `200 OK` of a file built into the binary.
+    pub fn fixed(content_type: &'static str, body: &'static [u8]) -> Self {
+        Self {
+            status: "200 OK",
+            content_type,
+            body: body.into(),
+        }
+    }
+
+    /// An answer whose body was made for this request.
+    pub fn owned(status: &'static str, content_type: &'static str, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            content_type,
+            body: body.into(),
+        }
+    }
+}
+
 /// Writes a complete response and closes the exchange (no keep-alive: the port's HTTP is for
-/// probes, scrapes and one page).
+/// probes, scrapes and one page). `head_only` answers a HEAD: the same head, no body.
 pub async fn respond<S: AsyncWrite + Unpin>(
     stream: &mut S,
-    status: &str,
-    content_type: &str,
-    body: &[u8],
+    page: &Page,
+    head_only: bool,
 ) -> std::io::Result<()> {
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
+        page.status,
+        page.content_type,
+        page.body.len()
     );
     stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
+    if !head_only {
+        stream.write_all(&page.body).await?;
+    }
     stream.flush().await
 }
 

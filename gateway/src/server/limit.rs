@@ -22,6 +22,17 @@ impl Bucket {
         }
     }
 
+    /// A full bucket of `n` tokens that refills at `n` a minute: "ten a minute" means ten, not
+    /// ten at once and then one a second.
+    pub fn per_minute(n: u32, now: Instant) -> Self {
+        Self {
+            tokens: f64::from(n),
+            rate: f64::from(n) / 60.0,
+            burst: f64::from(n),
+            last: now,
+        }
+    }
+
     /// Takes a token if there is one.
     pub fn take(&mut self, now: Instant) -> bool {
         self.refill(now);
@@ -50,6 +61,18 @@ impl Bucket {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn ten_a_minute_means_ten_a_minute() {
+        let t0 = Instant::now();
+        let mut b = Bucket::per_minute(10, t0);
+        for _ in 0..10 {
+            assert!(b.take(t0));
+        }
+        assert!(!b.take(t0 + Duration::from_secs(5)), "not one a second");
+        assert!(b.take(t0 + Duration::from_secs(7)), "one every six seconds");
+        assert!(!b.take(t0 + Duration::from_secs(8)));
+    }
 
     #[test]
     fn refills_at_the_rate_up_to_the_burst() {

@@ -127,6 +127,11 @@ impl MarketView {
         crc32fast::hash(text.as_bytes())
     }
 
+    /// The reference price in force, as the last `reference_price` message set it.
+    pub fn reference(&self) -> Option<Price> {
+        self.reference
+    }
+
     /// The snapshot a subscriber gets first: the whole book, the phase and the day so far.
     pub fn snapshot(&self, instrument: InstrumentId) -> Value {
         let bids: Vec<Value> = self
@@ -168,7 +173,11 @@ impl MarketView {
             .and_then(|t| t.checked_mul(step))
             .map_or_else(
                 || self.turnover_ticks.to_string(),
-                |v| v.normalize().to_string(),
+                |mut v| {
+                    // Cash, as everywhere in the protocol: CNY with two places.
+                    v.rescale(2);
+                    v.to_string()
+                },
             )
     }
 }

@@ -152,7 +152,7 @@ impl Shared {
             m.retain(|_, b| !b.has(now)); // forget addresses that are allowed again anyway
         }
         m.entry(ip)
-            .or_insert_with(|| Bucket::new(per_minute.div_ceil(60), per_minute, now))
+            .or_insert_with(|| Bucket::per_minute(per_minute, now))
             .take(now);
     }
 
@@ -468,96 +468,89 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let timeout = shared.settings.limits.handshake_timeout();
-    let Ok(Ok(head)) = tokio::time::timeout(timeout, http::read_head(&mut stream)).await else {
-        return;
-    };
-    route(stream, head, peer, shared).await;
+    match tokio::time::timeout(timeout, http::read_head(&mut stream)).await {
+        Ok(Ok(head)) => route(stream, head, peer, shared).await,
+        Ok(Err(http::HeadError::TooLarge)) => {
+            let body = b"request head over 8 KiB\n";
+            let page = http::Page::text("431 Request Header Fields Too Large", body);
+            let _ = http::respond(&mut stream, &page, false).await;
+        }
+        _ => {} // closed, malformed or too slow: dropped
+    }
 }
 
 async fn route<S>(mut stream: S, head: http::Head, peer: SocketAddr, shared: &Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let text = "text/plain; charset=utf-8";
-    let _ = match (head.method.as_str(), head.path.as_str()) {
-        ("GET", "/ws") if head.is_upgrade() => return upgrade(stream, head, peer, shared).await,
-        ("GET", "/healthz") => match shared.health.failure() {
-            None => http::respond(&mut stream, "200 OK", text, b"ok\n").await,
-            Some(why) => {
-                let body = format!("failing: {why}\n");
-                http::respond(
-                    &mut stream,
-                    "503 Service Unavailable",
-                    text,
-                    body.as_bytes(),
-                )
-                .await
-            }
-        },
-        ("GET", "/metrics") => {
-            let body = shared.metrics.render();
-            let ct = "text/plain; version=0.0.4; charset=utf-8";
-            http::respond(&mut stream, "200 OK", ct, body.as_bytes()).await
-        }
-        ("GET", "/" | "/index.html") => {
-            let html = "text/html; charset=utf-8";
-            http::respond(&mut stream, "200 OK", html, DASHBOARD.as_bytes()).await
-        }
-        ("GET", "/app.js") => {
-            let js = "text/javascript; charset=utf-8";
-            http::respond(&mut stream, "200 OK", js, DASHBOARD_JS.as_bytes()).await
-        }
-        ("GET", "/style.css") => {
-            let css = "text/css; charset=utf-8";
-            http::respond(&mut stream, "200 OK", css, DASHBOARD_CSS.as_bytes()).await
-        }
-        ("GET", "/ws") => {
-            http::respond(
-                &mut stream,
-                "426 Upgrade Required",
-                text,
-                b"use a WebSocket client\n",
-            )
-            .await
-        }
-        _ => http::respond(&mut stream, "404 Not Found", text, b"not found\n").await,
+    if head.method == "GET" && head.path == "/ws" && head.is_upgrade() {
+        return upgrade(stream, head, peer, shared).await;
+    }
+    let page = page(&head.path, shared);
+    let page = match head.method.as_str() {
+        "GET" | "HEAD" => page,
+        _ if page.status.starts_with("404") => page,
+        _ => http::Page::text("405 Method Not Allowed", b"GET or HEAD only\n"),
     };
+    // HEAD answers as GET would, without the body (RFC 9110 §9.3.2).
+    let _ = http::respond(&mut stream, &page, head.method == "HEAD").await;
+}
+
+/// What a GET of `path` answers.
+fn page(path: &str, shared: &Shared) -> http::Page {
+    use http::Page;
+    match path {
+        "/healthz" => match shared.health.failure() {
+            None => Page::text("200 OK", b"ok\n"),
+            Some(why) => Page::owned(
+                "503 Service Unavailable",
+                http::TEXT,
+                format!("failing: {why}\n").into_bytes(),
+            ),
+        },
+        "/metrics" => Page::owned(
+            "200 OK",
+            "text/plain; version=0.0.4; charset=utf-8",
+            shared.metrics.render().into_bytes(),
+        ),
+        "/" | "/index.html" => Page::fixed("text/html; charset=utf-8", DASHBOARD.as_bytes()),
+        "/app.js" => Page::fixed("text/javascript; charset=utf-8", DASHBOARD_JS.as_bytes()),
+        "/style.css" => Page::fixed("text/css; charset=utf-8", DASHBOARD_CSS.as_bytes()),
+        "/ws" => Page::text("426 Upgrade Required", b"use a WebSocket client\n"),
+        _ => Page::text("404 Not Found", b"not found\n"),
+    }
 }
 
 async fn upgrade<S>(mut stream: S, head: http::Head, peer: SocketAddr, shared: &Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let text = "text/plain; charset=utf-8";
     if !shared.health.is_up() {
         let body = b"the server is failing: try another\n";
-        let _ = http::respond(&mut stream, "503 Service Unavailable", text, body).await;
+        let page = http::Page::text("503 Service Unavailable", body);
+        let _ = http::respond(&mut stream, &page, false).await;
         return;
     }
     let who = match head.bearer() {
         None => None,
         Some(key) => {
             if !shared.login_allowed(peer.ip()) {
-                let _ = http::respond(
-                    &mut stream,
-                    "429 Too Many Requests",
-                    text,
-                    b"too many failed logins\n",
-                )
-                .await;
+                let page = http::Page::text("429 Too Many Requests", b"too many failed logins\n");
+                let _ = http::respond(&mut stream, &page, false).await;
                 return;
             }
             let Some(who) = shared.identify(key) else {
                 shared.login_failed(peer.ip());
-                let _ = http::respond(&mut stream, "401 Unauthorized", text, b"unknown API key\n")
-                    .await;
+                let page = http::Page::text("401 Unauthorized", b"unknown API key\n");
+                let _ = http::respond(&mut stream, &page, false).await;
                 return;
             };
             Some(who)
         }
     };
     if let Err(why) = http::accept_upgrade(&mut stream, &head).await {
-        let _ = http::respond(&mut stream, "400 Bad Request", text, why.as_bytes()).await;
+        let page = http::Page::owned("400 Bad Request", http::TEXT, why.as_bytes().to_vec());
+        let _ = http::respond(&mut stream, &page, false).await;
         return;
     }
     let max = shared.settings.limits.max_message_bytes;

@@ -23,7 +23,7 @@ use super::fanout::{self, Gather};
 use super::market::MarketView;
 use super::metrics::{Metrics, Recorder};
 use super::shard::{Batch, Item, Outcome, SessionId};
-use crate::protocol;
+use crate::protocol::{self, ReqId};
 
 /// A session's queue of messages to write.
 pub type Outbox = mpsc::Sender<Utf8Bytes>;
@@ -106,16 +106,23 @@ pub enum Control {
         /// The session.
         id: SessionId,
         /// Echoed on the confirmation.
-        req_id: Option<Value>,
+        req_id: Option<ReqId>,
         /// The channel.
         channel: Channel,
+    },
+    /// `get_instruments`: answered here, where the reference prices in force are known.
+    Instruments {
+        /// The session.
+        id: SessionId,
+        /// Echoed on the answer.
+        req_id: Option<ReqId>,
     },
     /// Unsubscribe.
     Unsubscribe {
         /// The session.
         id: SessionId,
         /// Echoed on the confirmation.
-        req_id: Option<Value>,
+        req_id: Option<ReqId>,
         /// The channel.
         channel: Channel,
     },
@@ -225,7 +232,11 @@ impl Publisher {
                 id,
                 req_id,
                 channel,
-            } => self.subscribe(id, req_id, channel),
+            } => self.subscribe(id, req_id.as_ref(), channel),
+            Control::Instruments { id, req_id } => {
+                let v = super::catalog::instruments(&self.catalog, &self.views);
+                self.send_to(id, &Utf8Bytes::from(protocol::text(&v, req_id.as_ref())));
+            }
             Control::Unsubscribe {
                 id,
                 req_id,
@@ -237,22 +248,20 @@ impl Publisher {
                 if let Some(set) = self.subscribers.get_mut(&channel) {
                     set.remove(&id);
                 }
-                let mut v = channel_json("unsubscribed", channel);
-                insert_req_id(&mut v, req_id);
-                self.send_to(id, &Utf8Bytes::from(v.to_string()));
+                let v = channel_json("unsubscribed", channel);
+                self.send_to(id, &Utf8Bytes::from(protocol::text(&v, req_id.as_ref())));
             }
         }
     }
 
-    fn subscribe(&mut self, id: SessionId, req_id: Option<Value>, channel: Channel) {
+    fn subscribe(&mut self, id: SessionId, req_id: Option<&ReqId>, channel: Channel) {
         let Some(s) = self.sessions.get_mut(&id) else {
             return;
         };
         s.channels.insert(channel);
         self.subscribers.entry(channel).or_default().insert(id);
-        let mut confirm = channel_json("subscribed", channel);
-        insert_req_id(&mut confirm, req_id);
-        self.send_to(id, &Utf8Bytes::from(confirm.to_string()));
+        let confirm = channel_json("subscribed", channel);
+        self.send_to(id, &Utf8Bytes::from(protocol::text(&confirm, req_id)));
         if let Channel::Market(inst) = channel {
             if let Some(view) = self.views.get(&inst) {
                 let snap = Utf8Bytes::from(view.snapshot(inst).to_string());
@@ -358,14 +367,21 @@ impl Publisher {
         match &item.outcome {
             Outcome::Answer(v) => {
                 self.ack.record(item.received.elapsed());
-                self.send_to(item.session, &Utf8Bytes::from(v.to_string()));
+                let text = protocol::text(v, item.req_id.as_ref());
+                self.send_to(item.session, &Utf8Bytes::from(text));
             }
             Outcome::Rejected(e) => {
                 self.ack.record(item.received.elapsed());
                 self.metrics.reject(e.code);
-                let mut v = json!({"type": "reject", "code": e.code, "message": e.message});
-                insert_req_id(&mut v, item.req_id.clone());
-                self.send_to(item.session, &Utf8Bytes::from(v.to_string()));
+                // Refused by the core's conversion, as `ecomatch script` refuses it: with `to`.
+                let to = self
+                    .sessions
+                    .get(&item.session)
+                    .and_then(|s| s.account)
+                    .map(|a| protocol::recipient_name(&self.catalog, Recipient::Account(a)));
+                let v = json!({"to": to, "type": "reject", "code": e.code, "message": e.message});
+                let text = protocol::text(&v, item.req_id.as_ref());
+                self.send_to(item.session, &Utf8Bytes::from(text));
             }
             Outcome::Applied { context, range } => {
                 let mut acked = false;
@@ -403,7 +419,7 @@ impl Publisher {
     }
 
     fn output(&mut self, item: &Item, out: &Output, context: Option<InstrumentId>) {
-        let mut v = protocol::encode(&self.catalog, out, item.req_id.as_ref(), context);
+        let mut v = protocol::encode(&self.catalog, out, context);
         if let Message::Reject(r) = out.msg {
             self.metrics.reject(r.code());
         }
@@ -438,10 +454,18 @@ impl Publisher {
         }
         self.targets.sort_unstable();
         self.targets.dedup();
+        // The `req_id` is the requesting session's: its copy alone carries it, so that no
+        // other session (of the account, or on the operator channel) takes another's reply
+        // for its own.
         let text = Utf8Bytes::from(v.to_string());
+        let mine = match (&item.req_id, out.reply) {
+            (Some(id), true) => Utf8Bytes::from(protocol::text(&v, Some(id))),
+            _ => text.clone(),
+        };
         let targets = core::mem::take(&mut self.targets);
         for &id in &targets {
-            self.send_to(id, &text);
+            let t = if id == item.session { &mine } else { &text };
+            self.send_to(id, t);
         }
         self.targets = targets;
     }
@@ -487,19 +511,4 @@ fn channel_json(kind: &str, channel: Channel) -> Value {
         }
         Channel::Operator => json!({"type": kind, "channel": "operator"}),
     }
-}
-
-/// Puts `req_id` right after `type`.
-pub fn insert_req_id(v: &mut Value, req_id: Option<Value>) {
-    let (Some(id), Value::Object(m)) = (req_id, &mut *v) else {
-        return;
-    };
-    let mut out = Map::new();
-    let mut it = core::mem::take(m).into_iter();
-    if let Some((k, first)) = it.next() {
-        out.insert(k, first);
-    }
-    out.insert("req_id".into(), id);
-    out.extend(it);
-    *m = out;
 }

@@ -23,9 +23,9 @@ use tokio_tungstenite::tungstenite::{Message as Ws, Utf8Bytes};
 use super::Route;
 use super::Shared;
 use super::limit::Bucket;
-use super::publisher::{Channel, Control, Kill, insert_req_id};
+use super::publisher::{Channel, Control, Kill};
 use super::shard::{Inbound, Part, SessionId, Work};
-use crate::protocol;
+use crate::protocol::{self, ReqId};
 
 /// Who is logged in on a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +108,8 @@ pub async fn run<S>(
             () = tokio::time::sleep_until(deadline), if must_login => break "login_timeout",
             frame = tokio::time::timeout(idle, stream.next()) => match frame {
                 Err(_) => break "idle_timeout",
-                Ok(None | Some(Err(_))) => break "read_error",
+                Ok(None) => break "read_error",
+                Ok(Some(Err(e))) => break read_failure(&e),
                 Ok(Some(Ok(Ws::Text(t)))) => match s.text(t.as_str()) {
                     Next::Continue => {}
                     Next::Close(r) => break r,
@@ -124,6 +125,37 @@ pub async fn run<S>(
     s.close();
 }
 
+/// Why a read failed, as the close reason: RFC 6455 gives a message over the size limit
+/// 1009, text that is not UTF-8 1007, and other protocol violations 1002.
+fn read_failure(e: &tokio_tungstenite::tungstenite::Error) -> &'static str {
+    use tokio_tungstenite::tungstenite::Error;
+    match e {
+        Error::Capacity(_) => "message_too_big",
+        Error::Utf8(_) => "invalid_utf8",
+        Error::Protocol(_) => "protocol_error",
+        _ => "read_error",
+    }
+}
+
+/// The close code of a close reason.
+fn close_code(reason: &str) -> CloseCode {
+    match reason {
+        "client_closed" => CloseCode::Normal,
+        "slow_consumer" | "rate_limit_abuse" | "too_many_failed_logins" | "login_timeout" => {
+            CloseCode::Policy
+        }
+        "message_too_big" => CloseCode::Size,
+        "invalid_utf8" => CloseCode::Invalid,
+        "protocol_error" => CloseCode::Protocol,
+        "server_failure" => CloseCode::Error,
+        _ => CloseCode::Away,
+    }
+}
+
+/// Writes the outbox and the pings until the session is told to close, then sends the close
+/// frame. Every send races the close request: a client that stops reading fills its socket
+/// and a send would wait forever, so a session declared slow (or closed for any reason) lets
+/// go of its socket, task and queued messages within [`CLOSE_WAIT`], read or not.
 async fn write_loop<S>(
     mut sink: futures_util::stream::SplitSink<WebSocketStream<S>, Ws>,
     mut rx: mpsc::Receiver<Utf8Bytes>,
@@ -134,29 +166,33 @@ async fn write_loop<S>(
 {
     let mut tick = tokio::time::interval(ping);
     tick.tick().await;
-    loop {
-        tokio::select! {
+    let reason = loop {
+        let frame = tokio::select! {
             msg = rx.recv() => match msg {
-                Some(text) => if sink.send(Ws::Text(text)).await.is_err() { break },
-                None => break,
+                Some(text) => Ws::Text(text),
+                None => break None,
             },
-            _ = tick.tick() => if sink.send(Ws::Ping(Vec::new().into())).await.is_err() { break },
-            reason = kill.fired() => {
-                let code = match reason {
-                    "client_closed" => CloseCode::Normal,
-                    "slow_consumer" | "rate_limit_abuse" => CloseCode::Policy,
-                    "server_failure" => CloseCode::Error,
-                    _ => CloseCode::Away,
-                };
-                let frame = CloseFrame { code, reason: reason.into() };
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), sink.send(Ws::Close(Some(frame)))).await;
-                break;
-            }
+            _ = tick.tick() => Ws::Ping(Vec::new().into()),
+            reason = kill.fired() => break Some(reason),
+        };
+        tokio::select! {
+            r = sink.send(frame) => if r.is_err() { break None },
+            reason = kill.fired() => break Some(reason),
         }
+    };
+    if let Some(reason) = reason {
+        let frame = CloseFrame {
+            code: close_code(reason),
+            reason: reason.into(),
+        };
+        let _ = tokio::time::timeout(CLOSE_WAIT, sink.send(Ws::Close(Some(frame)))).await;
     }
     // The reader may still be waiting: wake it whatever ended the writer.
     kill.fire("write_error");
 }
+
+/// The longest a closing session waits to send its close frame.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -174,16 +210,18 @@ struct SubscribeReq {
 }
 
 impl Session {
-    fn send(&self, v: &Value) {
+    /// Sends a reply of the session itself, with the request's `req_id`.
+    fn send(&self, v: &Value, req_id: Option<&ReqId>) {
         // A full outbox here means the session is already being closed as a slow consumer.
-        let _ = self.outbox.try_send(Utf8Bytes::from(v.to_string()));
+        let _ = self
+            .outbox
+            .try_send(Utf8Bytes::from(protocol::text(v, req_id)));
     }
 
-    fn reject(&self, req_id: Option<Value>, code: &'static str, message: &str) {
+    fn reject(&self, req_id: Option<&ReqId>, code: &'static str, message: &str) {
         self.shared.metrics.reject(code);
-        let mut v = json!({"type": "reject", "code": code, "message": message});
-        insert_req_id(&mut v, req_id);
-        self.send(&v);
+        let v = json!({"type": "reject", "code": code, "message": message});
+        self.send(&v, req_id);
     }
 
     fn text(&mut self, text: &str) -> Next {
@@ -198,13 +236,17 @@ impl Session {
                 return Next::Continue;
             }
         };
-        let req_id = map.get("req_id").cloned();
+        let req_id = map.get("req_id").map(|v| ReqId::exact(v, text));
         if !self.admit() {
             self.limited_in_a_row += 1;
             if self.limited_in_a_row > self.shared.settings.limits.abuse_after {
                 return Next::Close("rate_limit_abuse");
             }
-            self.reject(req_id, "RATE_LIMITED", "too many requests: slow down");
+            self.reject(
+                req_id.as_ref(),
+                "RATE_LIMITED",
+                "too many requests: slow down",
+            );
             return Next::Continue;
         }
         self.limited_in_a_row = 0;
@@ -214,25 +256,32 @@ impl Session {
             .unwrap_or_default()
             .to_owned();
         match op.as_str() {
-            "login" => self.login(map, req_id),
+            "login" => self.login(map, req_id.as_ref()),
             "subscribe" | "unsubscribe" => {
                 self.subscribe(map, req_id, op == "subscribe");
                 Next::Continue
             }
-            "ping" => {
-                let mut v = json!({"type": "pong"});
-                insert_req_id(&mut v, req_id);
-                self.send(&v);
-                Next::Continue
-            }
-            "get_instruments" => {
-                let mut v = super::catalog::instruments(&self.shared.catalog);
-                insert_req_id(&mut v, req_id);
-                self.send(&v);
+            "ping" | "get_instruments" => {
+                if let Some(field) = map.keys().find(|k| *k != "op" && *k != "req_id") {
+                    let message = format!("unknown field `{field}`: {op} takes no fields");
+                    self.reject(req_id.as_ref(), "BAD_REQUEST", &message);
+                } else if op == "ping" {
+                    self.send(&json!({"type": "pong"}), req_id.as_ref());
+                } else if self
+                    .shared
+                    .control
+                    .try_send(Control::Instruments {
+                        id: self.id,
+                        req_id,
+                    })
+                    .is_err()
+                {
+                    self.reject(None, "BUSY", "the server is busy: try again");
+                }
                 Next::Continue
             }
             _ => {
-                self.request(map, req_id);
+                self.request(map, req_id.as_ref(), text);
                 Next::Continue
             }
         }
@@ -257,7 +306,7 @@ impl Session {
             .take(now)
     }
 
-    fn login(&mut self, map: Map<String, Value>, req_id: Option<Value>) -> Next {
+    fn login(&mut self, map: Map<String, Value>, req_id: Option<&ReqId>) -> Next {
         let mut map = map;
         map.remove("op");
         map.remove("req_id");
@@ -305,7 +354,7 @@ impl Session {
         }
     }
 
-    fn logged_in(&mut self, who: Identity, req_id: Option<Value>) {
+    fn logged_in(&mut self, who: Identity, req_id: Option<&ReqId>) {
         self.who = Some(who);
         let _ = self.shared.control.try_send(Control::Login {
             id: self.id,
@@ -320,18 +369,17 @@ impl Session {
         } else {
             "participant"
         };
-        let mut v = json!({"type": "login", "account": name, "role": role,
+        let v = json!({"type": "login", "account": name, "role": role,
             "cancel_on_disconnect": self.cancel_on_disconnect});
-        insert_req_id(&mut v, req_id);
-        self.send(&v);
+        self.send(&v, req_id);
     }
 
-    fn subscribe(&mut self, mut map: Map<String, Value>, req_id: Option<Value>, on: bool) {
+    fn subscribe(&mut self, mut map: Map<String, Value>, req_id: Option<ReqId>, on: bool) {
         map.remove("op");
         map.remove("req_id");
         let req: SubscribeReq = match serde_json::from_value(Value::Object(map)) {
             Ok(r) => r,
-            Err(e) => return self.reject(req_id, "BAD_REQUEST", &e.to_string()),
+            Err(e) => return self.reject(req_id.as_ref(), "BAD_REQUEST", &e.to_string()),
         };
         let channel = match (req.channel.as_str(), req.instrument.as_deref()) {
             ("market", Some(i)) => match InstrumentId::new(i)
@@ -341,7 +389,7 @@ impl Session {
                 Some(id) => Channel::Market(id),
                 None => {
                     return self.reject(
-                        req_id,
+                        req_id.as_ref(),
                         "UNKNOWN_INSTRUMENT",
                         &format!("instrument {i} does not exist"),
                     );
@@ -349,7 +397,7 @@ impl Session {
             },
             ("market", None) => {
                 return self.reject(
-                    req_id,
+                    req_id.as_ref(),
                     "BAD_REQUEST",
                     "the market channel needs an instrument",
                 );
@@ -357,7 +405,7 @@ impl Session {
             ("operator", _) => Channel::Operator,
             (c, _) => {
                 return self.reject(
-                    req_id,
+                    req_id.as_ref(),
                     "UNKNOWN_CHANNEL",
                     &format!("no channel {c:?}: market or operator"),
                 );
@@ -373,11 +421,15 @@ impl Session {
             } else {
                 "LOGIN_REQUIRED"
             };
-            return self.reject(req_id, code, "this channel is not open to this session");
+            return self.reject(
+                req_id.as_ref(),
+                code,
+                "this channel is not open to this session",
+            );
         }
         if on && self.subscriptions >= self.shared.settings.limits.max_subscriptions {
             return self.reject(
-                req_id,
+                req_id.as_ref(),
                 "TOO_MANY_SUBSCRIPTIONS",
                 "subscription limit reached",
             );
@@ -402,11 +454,11 @@ impl Session {
         }
     }
 
-    fn request(&mut self, map: Map<String, Value>, req_id: Option<Value>) {
+    fn request(&mut self, map: Map<String, Value>, req_id: Option<&ReqId>, text: &str) {
         let Some(who) = self.who else {
             return self.reject(req_id, "LOGIN_REQUIRED", "log in first");
         };
-        let env = protocol::parse_object(map, false);
+        let env = protocol::parse_object(map, false, text);
         let request = match env.request {
             Ok(r) => r,
             Err(e) => return self.reject(req_id, e.code, &e.message),
@@ -418,7 +470,7 @@ impl Session {
         let inbound = |request, part| Inbound {
             session: self.id,
             actor: who.account,
-            req_id: req_id.clone(),
+            req_id: req_id.cloned(),
             work: Work::Request(request),
             received: Instant::now(),
             part,

@@ -18,7 +18,7 @@ use ecomatch_exchange::{Command, Output};
 use serde_json::Value;
 
 use super::metrics::{Metrics, Recorder};
-use crate::protocol::{EdgeError, Request};
+use crate::protocol::{EdgeError, ReqId, Request};
 use crate::script::{Driver, Submitted};
 
 /// The most commands made durable by one commit.
@@ -58,7 +58,7 @@ pub struct Inbound {
     /// The logged-in account.
     pub actor: AccountId,
     /// Echoed on the direct reply.
-    pub req_id: Option<Value>,
+    pub req_id: Option<ReqId>,
     /// The work.
     pub work: Work,
     /// When the session read it, for the acknowledgement latency.
@@ -89,7 +89,7 @@ pub struct Item {
     /// The session to answer.
     pub session: SessionId,
     /// Echoed on the direct reply.
-    pub req_id: Option<Value>,
+    pub req_id: Option<ReqId>,
     /// When the session read it.
     pub received: Instant,
     /// The time the core gave the command (surveillance dates its alerts with it, never a clock).
@@ -198,11 +198,7 @@ impl Core {
         let outcome = match &inbound.work {
             Work::Request(request) => match self.driver.submit(inbound.actor, time, request) {
                 Err(e) => Outcome::Rejected(e),
-                Ok(Submitted::Query(q)) => Outcome::Answer(self.driver.answer(
-                    inbound.actor,
-                    &q,
-                    inbound.req_id.as_ref(),
-                )),
+                Ok(Submitted::Query(q)) => Outcome::Answer(self.driver.answer(inbound.actor, &q)),
                 Ok(Submitted::Applied { context }) => {
                     batch.outputs.extend_from_slice(self.driver.outputs());
                     Outcome::Applied {

@@ -116,6 +116,18 @@ impl Server {
         None
     }
 
+    /// How many sockets the server process holds open (listener and connections), from
+    /// `/proc`: what a session that was let go of must no longer hold.
+    pub fn open_sockets(&self) -> usize {
+        let fds = std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).expect("/proc");
+        fds.flatten()
+            .filter(|e| {
+                std::fs::read_link(e.path())
+                    .is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))
+            })
+            .count()
+    }
+
     /// SIGKILL, as a crash.
     pub fn kill(mut self) {
         let _ = self.child.kill();
