@@ -55,6 +55,12 @@ impl IdSpace {
         }
     }
 
+    /// Whether this space has given `id` by the time it gave `last`: one of its own ids, not
+    /// beyond the last. (Id 0, and another shard's ids, were never given here.)
+    pub fn gave(self, id: u64, last: u64) -> bool {
+        id >= self.first && id <= last && (id - self.first) % self.stride == 0
+    }
+
     /// The shard, of `count`, that numbered `id`.
     pub fn shard_of(id: u64, count: u32) -> u32 {
         let count = u64::from(count.max(1));

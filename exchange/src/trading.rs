@@ -243,7 +243,7 @@ impl Exchange {
     fn own_order(&self, actor: AccountId, order_id: OrderId) -> Result<OpenOrder, Reject> {
         match self.orders.get(&order_id) {
             Some(o) if o.account == actor => Ok(*o),
-            None if order_id.0 <= self.next_order => {
+            None if self.ids.gave(order_id.0, self.next_order) => {
                 Err(Reject::Book(BookError::OrderNotOpen(order_id)))
             }
             _ => Err(Reject::Book(BookError::UnknownOrder(order_id))),

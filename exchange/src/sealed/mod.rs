@@ -79,6 +79,30 @@ impl Auction {
     }
 }
 
+/// An open sealed-bid auction as [`Exchange::sealed_auction`] shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuctionView {
+    /// The auction.
+    pub id: u64,
+    /// Its terms.
+    pub terms: AuctionTerms,
+    /// Its open bids, by bidder then bid id.
+    pub bids: Vec<BidView>,
+}
+
+/// One open bid of an [`AuctionView`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BidView {
+    /// The bid.
+    pub id: u64,
+    /// Its bidder.
+    pub bidder: AccountId,
+    /// Its price.
+    pub price: Price,
+    /// Its quantity.
+    pub qty: Qty,
+}
+
 /// Why a sealed-bid auction command was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SealedError {
@@ -328,6 +352,26 @@ impl Exchange {
     /// The ids of the open auctions, in order.
     pub fn open_auctions(&self) -> impl Iterator<Item = u64> + '_ {
         self.auctions.keys().copied()
+    }
+
+    /// An open auction with its terms and its bids, for tools and tests that recompute what
+    /// it holds (bids are never public before the close).
+    pub fn sealed_auction(&self, auction_id: u64) -> Option<AuctionView> {
+        let a = self.auctions.get(&auction_id)?;
+        Some(AuctionView {
+            id: auction_id,
+            terms: a.terms,
+            bids: a
+                .bids
+                .iter()
+                .map(|(&(bidder, id), b)| BidView {
+                    id,
+                    bidder,
+                    price: b.price,
+                    qty: b.qty,
+                })
+                .collect(),
+        })
     }
 
     /// The cash to hold for bids of one bidder in an auction of market `m` under `format`:
