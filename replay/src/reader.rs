@@ -117,66 +117,117 @@ pub fn scan(
     for (i, file) in files.iter().enumerate() {
         let data = std::fs::read(file).map_err(io(file))?;
         let last = i + 1 == files.len();
-        let corrupt = |offset: usize, damage| LogError::Corrupt {
-            file: file.clone(),
-            offset: offset as u64,
-            damage,
-        };
-        check_header(&data, first + i as u64, end.chain, end.last_seq)
-            .map_err(|d| corrupt(0, d))?;
-        let mut at = SEGMENT_HEADER;
-        while at < data.len() {
-            let rec = match parse(&data, at) {
-                Ok(rec) => rec,
-                Err(_) if last && is_torn(&data, at, end.last_seq) => {
-                    end.torn = Some(Torn {
-                        file: file.clone(),
-                        offset: at as u64,
-                        bytes: (data.len() - at) as u64,
-                    });
-                    break;
-                }
-                Err(damage) => return Err(corrupt(at, damage)),
-            };
-            if rec.prev != end.chain {
-                return Err(corrupt(at, Damage::ChainBroken));
-            }
-            let expected = match rec.kind {
-                Kind::Genesis => 0,
-                Kind::Command => end.last_seq + 1,
-                Kind::Checkpoint => end.last_seq,
-            };
-            if rec.seq != expected || (rec.kind == Kind::Genesis) == seen_genesis {
-                let damage = if rec.kind == Kind::Genesis || !seen_genesis {
-                    Damage::BadRecord("the genesis must be the first record, and only it")
-                } else {
-                    Damage::SequenceGap {
-                        expected,
-                        found: rec.seq,
-                    }
-                };
-                return Err(corrupt(at, damage));
-            }
-            seen_genesis = true;
-            let payload = &data[at + RECORD_HEADER..at + RECORD_HEADER + rec.len];
-            visit(&RecordRef {
-                seq: rec.seq,
-                kind: rec.kind,
-                payload,
-                file,
-                offset: at as u64,
-            })?;
-            end.chain = segment::next_chain(rec.prev, rec.crc, rec.seq, rec.kind);
-            end.last_seq = if rec.kind == Kind::Command {
-                rec.seq
-            } else {
-                end.last_seq
-            };
-            at += RECORD_HEADER + rec.len;
-        }
-        end.last_len = end.torn.as_ref().map_or(data.len() as u64, |t| t.offset);
+        scan_segment(
+            file,
+            &data,
+            first + i as u64,
+            last,
+            &mut end,
+            &mut seen_genesis,
+            &mut visit,
+        )?;
     }
     Ok(end)
+}
+
+/// Reads the records of segments already in memory, as [`scan`] reads a directory's (the
+/// first is segment 0): the same checks, for fuzzing the decoder without a file system.
+pub fn scan_bytes(
+    segments: &[&[u8]],
+    mut visit: impl FnMut(&RecordRef<'_>) -> Result<(), LogError>,
+) -> Result<ScanEnd, LogError> {
+    let mut end = ScanEnd {
+        first_segment: 0,
+        first_seq_before: 0,
+        segments: segments.len() as u64,
+        last_seq: 0,
+        chain: CHAIN_START,
+        last_len: 0,
+        torn: None,
+    };
+    let mut seen_genesis = false;
+    for (i, data) in segments.iter().enumerate() {
+        let name = PathBuf::from(segment::file_name(i as u64));
+        let last = i + 1 == segments.len();
+        scan_segment(
+            &name,
+            data,
+            i as u64,
+            last,
+            &mut end,
+            &mut seen_genesis,
+            &mut visit,
+        )?;
+    }
+    Ok(end)
+}
+
+/// Reads one segment's records, continuing `end` from the segments before it.
+fn scan_segment(
+    file: &Path,
+    data: &[u8],
+    index: u64,
+    last: bool,
+    end: &mut ScanEnd,
+    seen_genesis: &mut bool,
+    visit: &mut impl FnMut(&RecordRef<'_>) -> Result<(), LogError>,
+) -> Result<(), LogError> {
+    let corrupt = |offset: usize, damage| LogError::Corrupt {
+        file: file.to_path_buf(),
+        offset: offset as u64,
+        damage,
+    };
+    check_header(data, index, end.chain, end.last_seq).map_err(|d| corrupt(0, d))?;
+    let mut at = SEGMENT_HEADER;
+    while at < data.len() {
+        let rec = match parse(data, at) {
+            Ok(rec) => rec,
+            Err(_) if last && is_torn(data, at, end.last_seq) => {
+                end.torn = Some(Torn {
+                    file: file.to_path_buf(),
+                    offset: at as u64,
+                    bytes: (data.len() - at) as u64,
+                });
+                break;
+            }
+            Err(damage) => return Err(corrupt(at, damage)),
+        };
+        if rec.prev != end.chain {
+            return Err(corrupt(at, Damage::ChainBroken));
+        }
+        let expected = match rec.kind {
+            Kind::Genesis => 0,
+            Kind::Command => end.last_seq + 1,
+            Kind::Checkpoint => end.last_seq,
+        };
+        if rec.seq != expected || (rec.kind == Kind::Genesis) == *seen_genesis {
+            let damage = if rec.kind == Kind::Genesis || !*seen_genesis {
+                Damage::BadRecord("the genesis must be the first record, and only it")
+            } else {
+                Damage::SequenceGap {
+                    expected,
+                    found: rec.seq,
+                }
+            };
+            return Err(corrupt(at, damage));
+        }
+        *seen_genesis = true;
+        let payload = &data[at + RECORD_HEADER..at + RECORD_HEADER + rec.len];
+        visit(&RecordRef {
+            seq: rec.seq,
+            kind: rec.kind,
+            payload,
+            file,
+            offset: at as u64,
+        })?;
+        end.chain = segment::next_chain(rec.prev, rec.crc, rec.seq, rec.kind);
+        if rec.kind == Kind::Command {
+            end.last_seq = rec.seq;
+        }
+        at += RECORD_HEADER + rec.len;
+    }
+    end.last_len = end.torn.as_ref().map_or(data.len() as u64, |t| t.offset);
+    Ok(())
 }
 
 fn segment_index(path: &Path) -> u64 {

@@ -1,0 +1,71 @@
+//! Writes the starting corpora of the fuzz targets from the project's own examples: every
+//! request line of tests/golden and tests/sim (request), the logs those scenarios write (log),
+//! the state after each as a snapshot (snapshot), the market TOMLs (market_toml), and each
+//! scenario's commands in the log's encoding (command_stream).
+//!
+//! Usage: `cargo run --release --example seed_corpora` from fuzz/ (writes fuzz/corpus/<target>/).
+
+use std::path::{Path, PathBuf};
+
+use ecomatch_exchange::wire::Writer;
+use ecomatch_gateway::config::Source;
+use ecomatch_gateway::script::{Driver, Every};
+use ecomatch_replay::FsyncPolicy;
+
+fn put(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::create_dir_all(dir).expect("corpus dir");
+    std::fs::write(dir.join(name), bytes).expect("corpus file");
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let mut scenarios: Vec<PathBuf> = ["tests/golden", "tests/sim"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).into_iter().flatten().flatten())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    scenarios.sort();
+    let example = std::fs::read(root.join("docs/market.example.toml")).expect("example");
+    put(&corpus.join("market_toml"), "example.toml", &example);
+    for (n, path) in scenarios.iter().enumerate() {
+        let text = std::fs::read_to_string(path).expect("scenario");
+        for (k, line) in text.lines().filter(|l| l.starts_with('{')).enumerate() {
+            put(&corpus.join("request"), &format!("{n}-{k}.json"), line.as_bytes());
+        }
+        let toml = path.with_extension("toml");
+        let source = match std::fs::read_to_string(&toml) {
+            Ok(t) => {
+                put(&corpus.join("market_toml"), &format!("{n}.toml"), t.as_bytes());
+                Source::Toml(t)
+            }
+            Err(_) => Source::Demo,
+        };
+        let dir = std::env::temp_dir().join(format!("ecomatch-seed-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let every = Every { checkpoint: 5, snapshot: 1_000_000 };
+        let (mut driver, _) = Driver::with_log(&dir, &source, FsyncPolicy::Never, every)
+            .expect("a log");
+        driver
+            .run(&mut std::io::BufReader::new(text.as_bytes()), &mut std::io::sink())
+            .expect("the scenario runs");
+        drop(driver.sync());
+        let segment = std::fs::read(dir.join("0000000000.log")).expect("segment");
+        put(&corpus.join("log"), &format!("{n}.log"), &[[0u8].as_slice(), &segment].concat());
+        let mut commands = Vec::new();
+        ecomatch_replay::scan(&dir, |r| {
+            if r.kind == ecomatch_replay::segment::Kind::Command {
+                if let Ok(cmd) = ecomatch_exchange::wire::Reader(r.payload).sequenced() {
+                    Writer(&mut commands).sequenced(&cmd);
+                }
+            }
+            Ok(())
+        })
+        .expect("scan");
+        put(&corpus.join("command_stream"), &format!("{n}.bin"), &commands);
+        put(&corpus.join("snapshot"), &format!("{n}.snap"), &driver.exchange().snapshot());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    println!("corpora written under {}", corpus.display());
+}
