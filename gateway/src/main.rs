@@ -272,6 +272,14 @@ fn run_script(args: &ScriptArgs) -> Result<()> {
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
     driver.run(&mut BufReader::new(io::stdin().lock()), &mut out)?;
+    if args.log.is_some() {
+        // What `ecomatch replay` of the log must print too (stdout holds only the replies).
+        eprintln!(
+            "state hash after command {}: {}",
+            driver.last_seq(),
+            driver.exchange().state_hash()
+        );
+    }
     Ok(())
 }
 

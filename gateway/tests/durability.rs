@@ -107,3 +107,52 @@ fn a_recovered_state_that_breaks_an_invariant_is_never_served() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `ecomatch script --log` ends by printing the live state hash (on stderr: stdout holds only
+/// the replies), and `ecomatch replay` of the log prints the same one.
+#[test]
+fn script_with_a_log_prints_the_hash_replay_finds() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("ecomatch-final-hash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let scenario = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/block_trade.jsonl"),
+    )
+    .expect("scenario");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecomatch"))
+        .args(["script", "--log"])
+        .arg(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&scenario)
+        .expect("write");
+    let out = child.wait_with_output().expect("script runs");
+    let said = String::from_utf8_lossy(&out.stderr);
+    let live = said
+        .lines()
+        .find_map(|l| l.strip_prefix("state hash after command "))
+        .and_then(|l| l.split_once(": "))
+        .map_or_else(
+            || panic!("no final hash in {said}"),
+            |(_, h)| h.trim().to_owned(),
+        );
+    let replay = Command::new(env!("CARGO_BIN_EXE_ecomatch"))
+        .arg("replay")
+        .arg(&dir)
+        .output()
+        .expect("replay");
+    let text = String::from_utf8_lossy(&replay.stdout);
+    assert!(
+        text.contains(&format!("state hash: {live}")),
+        "{live} not in\n{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
