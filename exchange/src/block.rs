@@ -7,7 +7,7 @@ use ecomatch_engine::book::Side;
 use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
 use ecomatch_engine::instrument::PriceBand;
 use ecomatch_engine::quantity::{Cash, Price, Qty};
-use ecomatch_risk::ledger::{Settlement, fee};
+use ecomatch_risk::fee;
 
 use crate::command::{Command, Sequenced};
 use crate::output::{Message, Output, Recipient, Reject};
@@ -283,13 +283,13 @@ impl Exchange {
         self.check_quotas(seller, b.market, Side::Sell, b.qty.lots())
             .map_err(|e| theirs(seller, e))?;
         let overflow = Reject::Ledger(ecomatch_risk::error::LedgerError::Overflow);
-        let amount = b
-            .price
-            .checked_mul(b.qty)
-            .and_then(|n| n.to_cash(listing.instrument.cash_per_tick_lot()))
-            .ok_or(overflow)?;
-        let fee_each = fee(amount, listing.fee_bps).ok_or(overflow)?;
-        let pays = amount.checked_add(fee_each).ok_or(overflow)?;
+        let cash = fee::trade(
+            b.price,
+            b.qty,
+            listing.instrument.cash_per_tick_lot(),
+            listing.fee_bps,
+        )
+        .ok_or(overflow)?;
         // Check both sides before moving anything, so a refusal changes nothing.
         let lots = self.ledger.holding(seller, instrument)?.available;
         if lots < b.qty.lots() {
@@ -300,23 +300,14 @@ impl Exchange {
             return Err(theirs(seller, e.into()));
         }
         self.ledger
-            .hold_cash(buyer, pays)
+            .hold_cash(buyer, cash.pays)
             .map_err(|e| theirs(buyer, e.into()))?;
         self.ledger
             .lock(seller, instrument, b.qty)
             .expect("holdings were checked");
-        let s = Settlement {
-            instrument,
-            buyer,
-            seller,
-            fee_account: self.fee_account,
-            qty: b.qty,
-            amount,
-            buyer_fee: fee_each,
-            seller_fee: fee_each,
-            buyer_hold: pays,
-        };
-        self.ledger.settle(&s).expect("held and locked just now");
+        // The one settlement path: the hold just taken is exactly what the trade pays.
+        let (trade_id, fee_each, _) =
+            self.settle_dvp(b.market, (buyer, seller), b.price, b.qty, None);
         for (account, side) in [(buyer, Side::Buy), (seller, Side::Sell)] {
             let u = self.usage.entry((account, b.market)).or_default();
             match side {
@@ -325,8 +316,6 @@ impl Exchange {
             }
         }
         self.blocks.remove(&id);
-        self.next_trade = self.ids.after(self.next_trade);
-        let trade_id = TradeId(self.next_trade);
         self.report_both(
             id,
             &b,

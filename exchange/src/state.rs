@@ -9,14 +9,11 @@ use ecomatch_engine::instrument::Instrument;
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_risk::account::{Account, AccountKind};
 use ecomatch_risk::gate::{Eligibility, GepRecord, Usage};
-use ecomatch_risk::ledger::{Ledger, fee};
+use ecomatch_risk::ledger::Ledger;
 use rustc_hash::FxHashMap;
 
 use crate::command::{ClientOrderId, Command, Sequenced};
 use crate::output::Reject;
-
-/// The highest fee a listing may charge each side, in basis points: the whole trade value.
-pub const MAX_FEE_BPS: u32 = 10_000;
 
 /// An instrument as listed: its definition and its trading terms.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,7 +160,7 @@ impl Exchange {
             if by_id.insert(id, i as u32).is_some() {
                 return Err(GenesisError::DuplicateInstrument(id));
             }
-            if listing.fee_bps > MAX_FEE_BPS {
+            if listing.fee_bps > ecomatch_risk::fee::MAX_BPS {
                 return Err(GenesisError::Fee(id));
             }
             let book = OrderBook::for_instrument(&listing.instrument);
@@ -320,10 +317,7 @@ impl Exchange {
     /// that the fees of any split of the order into fills never exceed what is held.
     pub(crate) fn per_lot_hold(&self, market: u32, price: Price) -> Option<u64> {
         let l = &self.markets[market as usize].listing;
-        let cash = price
-            .checked_mul(Qty::from_lots(1))?
-            .to_cash(l.instrument.cash_per_tick_lot())?;
-        cash.checked_add(fee(cash, l.fee_bps)?)
+        ecomatch_risk::fee::per_lot_hold(price, l.instrument.cash_per_tick_lot(), l.fee_bps)
             .map(ecomatch_engine::quantity::Cash::fen)
     }
 }

@@ -4,8 +4,9 @@
 use ecomatch_engine::book::{BookError, CancelReason, Event, NewOrder, Phase, Side, Stp};
 use ecomatch_engine::id::{AccountId, OrderId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_risk::fee;
 use ecomatch_risk::gate::{self, GateError, QuotaKind};
-use ecomatch_risk::ledger::{Settlement, fee};
+use ecomatch_risk::ledger::Settlement;
 
 use crate::command::{Command, OrderRequest, Sequenced};
 use crate::output::{
@@ -651,30 +652,29 @@ impl Exchange {
         buyer_hold: Option<Cash>,
     ) -> (TradeId, Cash, Cash) {
         let listing = &self.markets[m as usize].listing;
-        let amount = price
-            .checked_mul(qty)
-            .and_then(|n| n.to_cash(listing.instrument.cash_per_tick_lot()))
-            .expect("trade value fits: it was held");
-        let fee_each = fee(amount, listing.fee_bps).expect("fee fits");
-        let pays = amount
-            .checked_add(fee_each)
-            .expect("payment fits: it was held");
+        let cash = fee::trade(
+            price,
+            qty,
+            listing.instrument.cash_per_tick_lot(),
+            listing.fee_bps,
+        )
+        .expect("a trade's cash fits: it was held");
         let settlement = Settlement {
             instrument: listing.instrument.spec().id,
             buyer,
             seller,
             fee_account: self.fee_account,
             qty,
-            amount,
-            buyer_fee: fee_each,
-            seller_fee: fee_each,
-            buyer_hold: buyer_hold.unwrap_or(pays),
+            amount: cash.amount,
+            buyer_fee: cash.fee,
+            seller_fee: cash.fee,
+            buyer_hold: buyer_hold.unwrap_or(cash.pays),
         };
         self.ledger
             .settle(&settlement)
             .expect("holds back every fill");
         self.next_trade = self.ids.after(self.next_trade);
-        (TradeId(self.next_trade), fee_each, pays)
+        (TradeId(self.next_trade), cash.fee, cash.pays)
     }
 }
 

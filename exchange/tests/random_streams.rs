@@ -40,8 +40,8 @@ use ecomatch_exchange::{
     Sequenced, demo,
 };
 use ecomatch_risk::account::AccountStatus;
+use ecomatch_risk::fee::fee;
 use ecomatch_risk::gate::GepRecord;
-use ecomatch_risk::ledger::fee;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 

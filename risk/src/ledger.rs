@@ -447,10 +447,3 @@ fn insufficient_holdings(needed: u64, b: Balance) -> LedgerError {
         available: Qty::from_lots(b.available),
     }
 }
-
-/// The fee on `amount` at `bps` basis points, rounded up to the fen so the exchange never
-/// under-collects; `None` on overflow.
-pub fn fee(amount: Cash, bps: u32) -> Option<Cash> {
-    let f = (u128::from(amount.fen()) * u128::from(bps)).div_ceil(10_000);
-    u64::try_from(f).ok().map(Cash::from_fen)
-}

@@ -48,6 +48,7 @@
 
 pub mod account;
 pub mod error;
+pub mod fee;
 pub mod gate;
 pub mod ledger;
 

@@ -7,7 +7,8 @@ use proptest::prelude::*;
 
 use crate::account::{Account, AccountKind, AccountStatus};
 use crate::error::LedgerError;
-use crate::ledger::{Ledger, Settlement, fee};
+use crate::fee::fee;
+use crate::ledger::{Ledger, Settlement};
 
 fn account(name: &str) -> Account {
     Account {

@@ -32,7 +32,7 @@ use ecomatch_engine::auction::sealed::{self, Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::Side;
 use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
-use ecomatch_risk::ledger::fee;
+use ecomatch_risk::fee;
 
 use crate::command::{AuctionTerms, Command, Sequenced};
 use crate::output::{Message, Output, Recipient, Reject};
@@ -384,10 +384,8 @@ impl Exchange {
         bids: impl IntoIterator<Item = (Price, Qty)>,
     ) -> Option<Cash> {
         let listing = &self.markets[m as usize].listing;
-        let with_fee = |n: ecomatch_engine::quantity::Notional| {
-            let cash = n.to_cash(listing.instrument.cash_per_tick_lot())?;
-            cash.checked_add(fee(cash, listing.fee_bps)?)
-        };
+        let with_fee =
+            |n| fee::notional_with_fee(n, listing.instrument.cash_per_tick_lot(), listing.fee_bps);
         match format {
             // One trade per bidder, at most the WCI figure: the fee on it is the most it pays.
             Format::Uniform => with_fee(sealed::wci_collateral(bids)?),
