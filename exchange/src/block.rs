@@ -292,10 +292,10 @@ impl Exchange {
         .ok_or(overflow)?;
         // Check both sides before moving anything, so a refusal changes nothing.
         let lots = self.ledger.holding(seller, instrument)?.available;
-        if lots < b.qty.lots() {
+        if lots < b.qty {
             let e = ecomatch_risk::error::LedgerError::InsufficientHoldings {
                 needed: b.qty,
-                available: Qty::from_lots(lots),
+                available: lots,
             };
             return Err(theirs(seller, e.into()));
         }

@@ -8,13 +8,15 @@
 //! number (which is in the log), every other family by time.
 
 use ecomatch_engine::auction::{self, Allocation, CallOrder};
-use ecomatch_engine::book::{BookError, CancelReason, OrderBook, OrderView, Phase, Side, Stp, Tif};
+use ecomatch_engine::book::{
+    BookError, CancelReason, ExpireReason, OrderBook, OrderView, Phase, Side, Stp, Tif,
+};
 use ecomatch_engine::id::{AccountId, OrderId, Timestamp};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_risk::gate;
 
 use crate::command::OrderRequest;
-use crate::output::{Liquidity, Message, OrderStatus, Output, Reject};
+use crate::output::{Liquidity, Message, OrderReason, OrderStatus, Output, Reject};
 use crate::state::{Exchange, OpenOrder};
 
 /// One order taking part in an uncross, with what decides its fate afterwards.
@@ -142,7 +144,7 @@ impl Exchange {
         &mut self,
         m: u32,
         id: OrderId,
-        reason: &'static str,
+        reason: CancelReason,
         out: &mut Vec<Output>,
     ) -> bool {
         let call = &mut self.markets[m as usize].call;
@@ -151,7 +153,14 @@ impl Exchange {
         };
         call.remove(pos);
         let leaves = self.orders[&id].leaves();
-        self.close_part(m, id, leaves, OrderStatus::Canceled, reason, out);
+        self.close_part(
+            m,
+            id,
+            leaves,
+            OrderStatus::Canceled,
+            OrderReason::Canceled(reason),
+            out,
+        );
         true
     }
 
@@ -345,7 +354,8 @@ impl Exchange {
             } else {
                 OrderStatus::Replaced
             };
-            self.close_part(m, id, Qty::from_lots(q), status, "self_trade", out);
+            let why = OrderReason::Canceled(CancelReason::SelfTrade);
+            self.close_part(m, id, Qty::from_lots(q), status, why, out);
         }
     }
 
@@ -397,11 +407,11 @@ impl Exchange {
                 return;
             }
         }
-        let reason = if rests {
-            "book_full"
+        let reason = OrderReason::Expired(if rests {
+            ExpireReason::BookFull
         } else {
-            "auction_remainder"
-        };
+            ExpireReason::AuctionRemainder
+        });
         self.close_part(m, id, leaves, OrderStatus::Expired, reason, out);
     }
 

@@ -124,14 +124,14 @@ impl Exchange {
                 AccountStatus::Killed => 2,
             });
             let cash = self.ledger.cash(id).expect("listed account");
-            c.u64(cash.available);
-            c.u64(cash.held);
+            c.u64(cash.available.fen());
+            c.u64(cash.held.fen());
         }
         for (inst, account, b) in self.ledger.holdings() {
             c.str(inst.as_str());
             c.u64(u64::from(account.0));
-            c.u64(b.available);
-            c.u64(b.held);
+            c.u64(b.available.lots());
+            c.u64(b.held.lots());
         }
         let mut usage: Vec<_> = self.usage.iter().collect();
         usage.sort_unstable_by_key(|(k, _)| **k);

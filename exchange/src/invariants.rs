@@ -80,7 +80,7 @@ impl Exchange {
         for (id, _) in self.ledger.accounts() {
             let held = self.ledger.cash(id).expect("account").held;
             assert_eq!(
-                u128::from(held),
+                u128::from(held.fen()),
                 cash_held.get(&id).copied().unwrap_or(0),
                 "account {id}: held cash is not backed by open buys"
             );
@@ -88,7 +88,7 @@ impl Exchange {
                 let inst = market.listing.instrument.spec().id;
                 let h = self.ledger.holding(id, inst).expect("account").held;
                 assert_eq!(
-                    h,
+                    h.lots(),
                     lots_held.get(&(id, m as u32)).copied().unwrap_or(0),
                     "account {id}: held {inst} not backed by open sells"
                 );

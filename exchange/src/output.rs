@@ -3,12 +3,12 @@
 
 use core::fmt;
 
-use ecomatch_engine::book::{BookError, Phase, Side};
+use ecomatch_engine::book::{BookError, CancelReason, ExpireReason, Phase, Side};
 use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate::GateError;
-use ecomatch_risk::ledger::Balance;
+use ecomatch_risk::ledger::{CashBalance, LotBalance};
 
 use crate::command::ClientOrderId;
 
@@ -74,7 +74,27 @@ pub struct OrderReport {
     /// Its state.
     pub status: OrderStatus,
     /// Why it was canceled or expired.
-    pub reason: Option<&'static str>,
+    pub reason: Option<OrderReason>,
+}
+
+/// Why an order was canceled or expired (its reports say `reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderReason {
+    /// Canceled: by its owner, self-trade prevention, the kill switch, an operator, a
+    /// disconnect, or a reference move.
+    Canceled(CancelReason),
+    /// Expired: an IOC or FOK remainder, the end of the day, an uncross's remainder.
+    Expired(ExpireReason),
+}
+
+impl OrderReason {
+    /// The protocol name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Canceled(r) => r.as_str(),
+            Self::Expired(r) => r.as_str(),
+        }
+    }
 }
 
 /// How an order took part in a trade.
@@ -215,13 +235,13 @@ pub enum Message {
         command: &'static str,
     },
     /// Cash of the recipient after a change by an operator (private).
-    Cash(Balance),
+    Cash(CashBalance),
     /// Holding of the recipient after a change by an operator or a retirement (private).
     Holding {
         /// The instrument.
         instrument: InstrumentId,
         /// The balance.
-        balance: Balance,
+        balance: LotBalance,
     },
     /// A public trade.
     Trade {

@@ -172,7 +172,7 @@ mod tests {
         };
         let mut ex = shard();
         let buyer = ex.ledger().find("zj-cement").expect("demo account");
-        assert_eq!(ex.ledger().cash(buyer).expect("known").available, 0);
+        assert_eq!(ex.ledger().cash(buyer).expect("known").available.fen(), 0);
         let deposit = Command::Deposit {
             account: buyer,
             amount: Cash::from_fen(100_000_000),

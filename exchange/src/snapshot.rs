@@ -5,7 +5,7 @@
 
 use ecomatch_engine::book::{OrderBook, OrderView};
 use ecomatch_engine::id::{AccountId, OrderId, Seq};
-use ecomatch_engine::quantity::{Price, Qty};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::gate::{GepRecord, Usage};
 use ecomatch_risk::ledger::Balance;
 
@@ -29,16 +29,16 @@ impl Exchange {
         for (id, a) in self.ledger.accounts() {
             let cash = self.ledger.cash(id).expect("listed account");
             w.u8(a.status as u8);
-            w.u64(cash.available);
-            w.u64(cash.held);
+            w.u64(cash.available.fen());
+            w.u64(cash.held.fen());
         }
         let holdings: Vec<_> = self.ledger.holdings().collect();
         w.u64(holdings.len() as u64);
         for (inst, account, b) in holdings {
             w.short_str(inst.as_str());
             w.u32(account.0);
-            w.u64(b.available);
-            w.u64(b.held);
+            w.u64(b.available.lots());
+            w.u64(b.held.lots());
         }
         self.snapshot_maps(&mut w);
         w.u64(self.markets.len() as u64);
@@ -205,8 +205,8 @@ fn restore_ledger(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeErr
             .set_status(AccountId(i as u32), s)
             .map_err(|_| DecodeError("bad account"))?;
         cash.push(Balance {
-            available: r.u64()?,
-            held: r.u64()?,
+            available: Cash::from_fen(r.u64()?),
+            held: Cash::from_fen(r.u64()?),
         });
     }
     let mut holdings = Vec::new();
@@ -215,13 +215,13 @@ fn restore_ledger(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeErr
             r.instrument()?,
             AccountId(r.u32()?),
             Balance {
-                available: r.u64()?,
-                held: r.u64()?,
+                available: Qty::from_lots(r.u64()?),
+                held: Qty::from_lots(r.u64()?),
             },
         ));
     }
     ex.ledger
-        .restore_balances(cash, &holdings)
+        .restore_balances(&cash, &holdings)
         .map_err(|_| DecodeError("inconsistent balances"))
 }
 

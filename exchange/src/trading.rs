@@ -10,7 +10,8 @@ use ecomatch_risk::ledger::Settlement;
 
 use crate::command::{Command, OrderRequest, Sequenced};
 use crate::output::{
-    FillReport, Liquidity, Message, OrderReport, OrderStatus, Output, Recipient, Reject,
+    FillReport, Liquidity, Message, OrderReason, OrderReport, OrderStatus, Output, Recipient,
+    Reject,
 };
 use crate::state::{Exchange, OpenOrder};
 
@@ -165,7 +166,8 @@ impl Exchange {
             let held = self
                 .ledger
                 .holding(actor, market.listing.instrument.spec().id)?
-                .total();
+                .total()
+                .lots();
             // Holdings already include what was bought, so count only what is open to buy.
             let open = gate::Usage {
                 open_buy: usage.open_buy,
@@ -289,7 +291,7 @@ impl Exchange {
         time: Timestamp,
         out: &mut Vec<Output>,
     ) -> Result<(), Reject> {
-        if self.cancel_call(m, id, reason.as_str(), out) {
+        if self.cancel_call(m, id, reason, out) {
             return Ok(());
         }
         self.events.clear();
@@ -447,7 +449,8 @@ impl Exchange {
                     } else {
                         OrderStatus::Replaced
                     };
-                    self.close_part(m, order_id, qty, status, reason.as_str(), out);
+                    let why = OrderReason::Canceled(reason);
+                    self.close_part(m, order_id, qty, status, why, out);
                 }
                 Event::Expired {
                     order_id,
@@ -455,7 +458,8 @@ impl Exchange {
                     reason,
                     ..
                 } => {
-                    self.close_part(m, order_id, qty, OrderStatus::Expired, reason.as_str(), out);
+                    let why = OrderReason::Expired(reason);
+                    self.close_part(m, order_id, qty, OrderStatus::Expired, why, out);
                 }
                 Event::Amended {
                     order_id,
@@ -507,7 +511,7 @@ impl Exchange {
         id: OrderId,
         qty: Qty,
         status: OrderStatus,
-        reason: &'static str,
+        reason: OrderReason,
         out: &mut Vec<Output>,
     ) {
         let instrument = self.markets[m as usize].listing.instrument.spec().id;
@@ -529,7 +533,7 @@ impl Exchange {
             status
         };
         // A cancel the owner asked for is the direct answer to its request.
-        let reply = reason == ecomatch_engine::book::CancelReason::Requested.as_str();
+        let reply = reason == OrderReason::Canceled(CancelReason::Requested);
         let mut msg = report(&o, id, instrument, status, Some(reason), reply);
         if let (true, Message::Order(r)) = (closed, &mut msg.msg) {
             // A closed order reports what was ordered, as FIX does: leaves 0, filled so far.
@@ -683,7 +687,7 @@ pub(crate) fn report(
     id: OrderId,
     instrument: ecomatch_engine::id::InstrumentId,
     status: OrderStatus,
-    reason: Option<&'static str>,
+    reason: Option<OrderReason>,
     reply: bool,
 ) -> Output {
     Output {

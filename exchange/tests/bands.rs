@@ -89,10 +89,16 @@ fn a_reference_move_cancels_resting_orders_outside_the_new_band() {
         order(QZ, Side::Sell, Some(4_700), 3, Tif::Gtc),
     );
     let coop = r.id("lishui-coop");
-    assert_eq!(r.ex.ledger().holding(coop, inst(QZ)).unwrap().held, 13);
+    assert_eq!(
+        r.ex.ledger().holding(coop, inst(QZ)).unwrap().held.lots(),
+        13
+    );
     let out = r.ok("operator", reference(QZ, 4_300));
     assert_eq!(closed(&out, "canceled"), vec![(1, Some("outside_band"))]);
-    assert_eq!(r.ex.ledger().holding(coop, inst(QZ)).unwrap().held, 3);
+    assert_eq!(
+        r.ex.ledger().holding(coop, inst(QZ)).unwrap().held.lots(),
+        3
+    );
     let reference_first = out
         .iter()
         .position(|o| matches!(o.msg, Message::Reference { .. }))

@@ -102,7 +102,7 @@ fn statuses(out: &[Output]) -> Vec<(AccountId, BlockStatus)> {
 fn a_block_proposed_and_accepted_settles_at_once() {
     let mut m = Market::new();
     let (coop, cement, op) = (m.id("lishui-coop"), m.id("zj-cement"), m.id("operator"));
-    let cash_before = m.ex.ledger().cash(cement).unwrap().available;
+    let cash_before = m.ex.ledger().cash(cement).unwrap().available.fen();
     let out = m.run(
         "lishui-coop",
         10,
@@ -116,7 +116,10 @@ fn a_block_proposed_and_accepted_settles_at_once() {
         ]
     );
     // Nothing is held while the proposal is open.
-    assert_eq!(m.ex.ledger().holding(coop, inst(FCS)).unwrap().held, 0);
+    assert_eq!(
+        m.ex.ledger().holding(coop, inst(FCS)).unwrap().held.lots(),
+        0
+    );
     let out = m.run("zj-cement", 500, Command::AcceptBlock { block_id: 1 });
     assert_eq!(
         statuses(&out),
@@ -131,14 +134,18 @@ fn a_block_proposed_and_accepted_settles_at_once() {
     ));
     // 100,000 t at 48.00 = 4,800,000.00 CNY, fee 10 bps = 4,800.00 each side.
     assert_eq!(
-        m.ex.ledger().holding(cement, inst(FCS)).unwrap().available,
+        m.ex.ledger()
+            .holding(cement, inst(FCS))
+            .unwrap()
+            .available
+            .lots(),
         100_000
     );
     assert_eq!(
-        m.ex.ledger().cash(cement).unwrap().available,
+        m.ex.ledger().cash(cement).unwrap().available.fen(),
         cash_before - 480_000_000 - 480_000
     );
-    assert_eq!(m.ex.ledger().cash(op).unwrap().available, 960_000);
+    assert_eq!(m.ex.ledger().cash(op).unwrap().available.fen(), 960_000);
     assert_eq!(m.ex.usage(cement, inst(FCS)).bought, 100_000);
     // The proposal is gone: accepting it again is refused.
     m.refused(
@@ -217,7 +224,7 @@ fn refusals_of_block_commands() {
     );
     // The buyer spends its cash elsewhere first: at acceptance the funds check fails.
     let cement = m.id("zj-cement");
-    let all = m.ex.ledger().cash(cement).unwrap().available;
+    let all = m.ex.ledger().cash(cement).unwrap().available.fen();
     m.run(
         "operator",
         30,
@@ -273,7 +280,7 @@ fn a_refused_acceptance_never_discloses_the_proposers_balances() {
         10,
         m.propose("lishui-coop", Side::Buy, 5_000, 100_000, 1_000),
     );
-    let all = m.ex.ledger().cash(paper).unwrap().available;
+    let all = m.ex.ledger().cash(paper).unwrap().available.fen();
     m.run(
         "operator",
         20,

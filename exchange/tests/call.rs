@@ -60,7 +60,7 @@ fn a_call_collects_then_uncrosses_at_one_price() {
         0,
         "nothing rests or matches during the call"
     );
-    let held = r.ex.ledger().cash(r.id("zj-cement")).unwrap().held;
+    let held = r.ex.ledger().cash(r.id("zj-cement")).unwrap().held.fen();
     assert!(held > 0, "the buy's cash is held while it waits");
     let out = r.go(
         "operator",
@@ -86,12 +86,13 @@ fn a_call_collects_then_uncrosses_at_one_price() {
     );
     assert!(book.best(Side::Buy).is_none());
     // The cement plant paid 300 × 50.00 (+ fee) and nothing stays held.
-    assert_eq!(r.ex.ledger().cash(r.id("zj-cement")).unwrap().held, 0);
+    assert_eq!(r.ex.ledger().cash(r.id("zj-cement")).unwrap().held.fen(), 0);
     assert_eq!(
         r.ex.ledger()
             .holding(r.id("zj-cement"), inst())
             .unwrap()
-            .available,
+            .available
+            .lots(),
         300
     );
 }
@@ -128,7 +129,7 @@ fn call_refusals_cancels_and_snapshots() {
         out.iter()
             .any(|o| matches!(o.msg, Message::Indicative { .. }))
     );
-    assert_eq!(r.ex.ledger().cash(r.id("ls-paper")).unwrap().held, 0);
+    assert_eq!(r.ex.ledger().cash(r.id("ls-paper")).unwrap().held.fen(), 0);
     // A snapshot in the middle of the call restores to the same state and the same uncross.
     let mut back = Exchange::restore(demo::exchange(), &r.ex.snapshot()).unwrap();
     assert_eq!(back.state_hash(), r.ex.state_hash());
@@ -179,7 +180,7 @@ fn market_and_ioc_remainders_expire_after_the_uncross() {
     // 60 trade at 50.00, market order first: it keeps 40 (expired), the IOC all 50 (expired).
     assert_eq!(expired, vec![1, 2]);
     assert_eq!(r.ex.book(inst()).unwrap().len(), 0);
-    assert_eq!(r.ex.ledger().cash(r.id("zj-cement")).unwrap().held, 0);
+    assert_eq!(r.ex.ledger().cash(r.id("zj-cement")).unwrap().held.fen(), 0);
 }
 
 #[test]
@@ -234,7 +235,14 @@ fn an_account_on_both_sides_of_the_uncross_never_trades_with_itself() {
     let stp: Vec<u64> = out
         .iter()
         .filter_map(|o| match o.msg {
-            Message::Order(rep) if rep.reason == Some("self_trade") => Some(rep.order_id.0),
+            Message::Order(rep)
+                if rep
+                    .reason
+                    .map(ecomatch_exchange::output::OrderReason::as_str)
+                    == Some("self_trade") =>
+            {
+                Some(rep.order_id.0)
+            }
             _ => None,
         })
         .collect();
@@ -242,7 +250,7 @@ fn an_account_on_both_sides_of_the_uncross_never_trades_with_itself() {
     let book = r.ex.book(inst()).unwrap();
     assert_eq!(book.best(Side::Sell).map(|l| l.qty.lots()), Some(20));
     assert!(book.best(Side::Buy).is_none());
-    assert_eq!(r.ex.ledger().cash(cement).unwrap().held, 0);
+    assert_eq!(r.ex.ledger().cash(cement).unwrap().held.fen(), 0);
     r.ex.check_invariants();
 }
 
@@ -294,5 +302,5 @@ fn a_closing_auction_expires_day_leftovers_and_keeps_gtc_ones() {
         vec![(1, 40)],
         "zj-cement's GTC bid waits for tomorrow"
     );
-    assert_eq!(r.ex.ledger().cash(r.id("ls-paper")).unwrap().held, 0);
+    assert_eq!(r.ex.ledger().cash(r.id("ls-paper")).unwrap().held.fen(), 0);
 }

@@ -404,7 +404,7 @@ fn a_stp_mode_chosen_per_order_reaches_the_book() {
             client_order_id: None,
         }),
     );
-    assert!(out.iter().any(|o| matches!(o.msg, Message::Order(r) if r.order_id == OrderId(1) && r.reason == Some("self_trade"))));
+    assert!(out.iter().any(|o| matches!(o.msg, Message::Order(r) if r.order_id == OrderId(1) && r.reason.map(ecomatch_exchange::output::OrderReason::as_str) == Some("self_trade"))));
     assert!(m.ex.book(inst(FCS)).unwrap().best(Side::Sell).is_none());
 }
 

@@ -84,12 +84,12 @@ impl Run {
 
     fn cash(&self, who: &str) -> (u64, u64) {
         let b = self.ex.ledger().cash(self.id(who)).unwrap();
-        (b.available, b.held)
+        (b.available.fen(), b.held.fen())
     }
 
     fn lots(&self, who: &str, i: &str) -> (u64, u64) {
         let b = self.ex.ledger().holding(self.id(who), inst(i)).unwrap();
-        (b.available, b.held)
+        (b.available.lots(), b.held.lots())
     }
 
     /// Opens an auction of `offer` carbon-sink lots by the cooperative, reserve 45.00.
@@ -500,7 +500,7 @@ fn bids_count_against_need_caps_and_the_kill_switch_withdraws_them() {
     let out = r.at(30, "operator", Command::Kill { account: cement });
     let withdrawn = out
         .iter()
-        .filter(|o| matches!(o.msg, Message::Bid(b) if b.status == BidStatus::Withdrawn && b.reason == Some("kill_switch")))
+        .filter(|o| matches!(o.msg, Message::Bid(b) if b.status == BidStatus::Withdrawn && b.reason.map(ecomatch_exchange::sealed::BidReason::as_str) == Some("kill_switch")))
         .count();
     assert_eq!(withdrawn, 2);
     assert_eq!(r.cash("zj-cement"), (1_000_000_000, 0));

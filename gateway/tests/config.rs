@@ -171,6 +171,6 @@ fn an_account_may_start_with_nothing() {
     assert_ne!(text, ex);
     config::parse(&text).expect("zero holdings are allowed");
     let coop = market.ledger().find("lishui-coop").unwrap();
-    assert_eq!(market.ledger().cash(coop).unwrap().available, 0);
+    assert_eq!(market.ledger().cash(coop).unwrap().available.fen(), 0);
     market.check_invariants();
 }

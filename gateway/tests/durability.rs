@@ -63,7 +63,12 @@ fn a_snapshot_beyond_a_shortened_log_is_removed_and_never_trusted_later() {
     assert_eq!(d.exchange().state_hash(), live);
     let cement = d.exchange().ledger().find("zj-cement").expect("demo");
     assert_eq!(
-        d.exchange().ledger().cash(cement).expect("cash").available,
+        d.exchange()
+            .ledger()
+            .cash(cement)
+            .expect("cash")
+            .available
+            .fen(),
         1_000_000_000 + 700 + 3
     );
     let _ = std::fs::remove_dir_all(&dir);

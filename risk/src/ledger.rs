@@ -14,21 +14,40 @@ use ecomatch_engine::quantity::{Cash, Qty};
 use crate::account::{Account, AccountStatus};
 use crate::error::LedgerError;
 
-/// One balance: what can be used now, and what is reserved for open orders or bids.
+/// One balance: what can be used now, and what is reserved for open orders or bids. Cash
+/// balances count [`Cash`] (fen) and holdings [`Qty`] (lots): the two never mix.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Balance {
+pub struct Balance<T> {
     /// Free to use.
-    pub available: u64,
+    pub available: T,
     /// Reserved by open orders and bids.
-    pub held: u64,
+    pub held: T,
 }
 
-impl Balance {
-    /// Available plus held.
-    pub fn total(self) -> u64 {
-        self.available + self.held
-    }
+/// An account's cash.
+pub type CashBalance = Balance<Cash>;
 
+/// An account's holding of one instrument.
+pub type LotBalance = Balance<Qty>;
+
+impl Balance<Cash> {
+    /// Available plus held.
+    pub fn total(self) -> Cash {
+        Cash::from_fen(self.available.fen() + self.held.fen())
+    }
+}
+
+impl Balance<Qty> {
+    /// Available plus held.
+    pub fn total(self) -> Qty {
+        Qty::from_lots(self.available.lots() + self.held.lots())
+    }
+}
+
+/// The ledger's own arithmetic is on the raw integers; what leaves it is typed.
+type Raw = Balance<u64>;
+
+impl Raw {
     fn hold(mut self, amount: u64) -> Option<Self> {
         self.available = self.available.checked_sub(amount)?;
         self.held = self.held.checked_add(amount)?;
@@ -39,6 +58,38 @@ impl Balance {
         self.held = self.held.checked_sub(amount)?;
         self.available = self.available.checked_add(amount)?;
         Some(self)
+    }
+
+    fn cash(self) -> CashBalance {
+        Balance {
+            available: Cash::from_fen(self.available),
+            held: Cash::from_fen(self.held),
+        }
+    }
+
+    fn lots(self) -> LotBalance {
+        Balance {
+            available: Qty::from_lots(self.available),
+            held: Qty::from_lots(self.held),
+        }
+    }
+}
+
+impl From<CashBalance> for Raw {
+    fn from(b: CashBalance) -> Self {
+        Self {
+            available: b.available.fen(),
+            held: b.held.fen(),
+        }
+    }
+}
+
+impl From<LotBalance> for Raw {
+    fn from(b: LotBalance) -> Self {
+        Self {
+            available: b.available.lots(),
+            held: b.held.lots(),
+        }
     }
 }
 
@@ -71,8 +122,8 @@ pub struct Settlement {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
     accounts: Vec<Account>,
-    cash: Vec<Balance>,
-    holdings: BTreeMap<(InstrumentId, AccountId), Balance>,
+    cash: Vec<Raw>,
+    holdings: BTreeMap<(InstrumentId, AccountId), Raw>,
     cash_total: u64,
     holding_totals: BTreeMap<InstrumentId, u64>,
 }
@@ -87,7 +138,7 @@ impl Ledger {
     pub fn open(&mut self, account: Account) -> AccountId {
         let id = AccountId(u32::try_from(self.accounts.len()).expect("fewer than 2^32 accounts"));
         self.accounts.push(account);
-        self.cash.push(Balance::default());
+        self.cash.push(Raw::default());
         id
     }
 
@@ -121,15 +172,23 @@ impl Ledger {
     }
 
     /// An account's cash.
-    pub fn cash(&self, id: AccountId) -> Result<Balance, LedgerError> {
+    pub fn cash(&self, id: AccountId) -> Result<CashBalance, LedgerError> {
+        self.raw_cash(id).map(Raw::cash)
+    }
+
+    /// An account's holding of an instrument.
+    pub fn holding(&self, id: AccountId, inst: InstrumentId) -> Result<LotBalance, LedgerError> {
+        self.raw_holding(id, inst).map(Raw::lots)
+    }
+
+    fn raw_cash(&self, id: AccountId) -> Result<Raw, LedgerError> {
         self.cash
             .get(id.0 as usize)
             .copied()
             .ok_or(LedgerError::UnknownAccount(id))
     }
 
-    /// An account's holding of an instrument.
-    pub fn holding(&self, id: AccountId, inst: InstrumentId) -> Result<Balance, LedgerError> {
+    fn raw_holding(&self, id: AccountId, inst: InstrumentId) -> Result<Raw, LedgerError> {
         self.account(id)?;
         Ok(self.holdings.get(&(inst, id)).copied().unwrap_or_default())
     }
@@ -137,8 +196,8 @@ impl Ledger {
     /// Stores a holding, keeping no entry for an empty one, so that the map (and everything
     /// computed from it, like the state hash) depends only on the balances, never on which
     /// accounts once touched an instrument.
-    fn put_holding(&mut self, key: (InstrumentId, AccountId), b: Balance) {
-        if b == Balance::default() {
+    fn put_holding(&mut self, key: (InstrumentId, AccountId), b: Raw) {
+        if b == Raw::default() {
             self.holdings.remove(&key);
         } else {
             self.holdings.insert(key, b);
@@ -146,8 +205,8 @@ impl Ledger {
     }
 
     /// Every non-empty holding, ordered by instrument then account.
-    pub fn holdings(&self) -> impl Iterator<Item = (InstrumentId, AccountId, Balance)> + '_ {
-        self.holdings.iter().map(|(&(i, a), &b)| (i, a, b))
+    pub fn holdings(&self) -> impl Iterator<Item = (InstrumentId, AccountId, LotBalance)> + '_ {
+        self.holdings.iter().map(|(&(i, a), &b)| (i, a, b.lots()))
     }
 
     /// All cash in the ledger.
@@ -162,7 +221,7 @@ impl Ledger {
 
     /// Credits cash (an operator command).
     pub fn deposit(&mut self, id: AccountId, amount: Cash) -> Result<(), LedgerError> {
-        let b = self.cash(id)?;
+        let b = self.raw_cash(id)?;
         let fen = positive(amount.fen())?;
         let total = self
             .cash_total
@@ -176,7 +235,7 @@ impl Ledger {
 
     /// Debits available cash (an operator command).
     pub fn withdraw(&mut self, id: AccountId, amount: Cash) -> Result<(), LedgerError> {
-        let b = self.cash(id)?;
+        let b = self.raw_cash(id)?;
         let fen = positive(amount.fen())?;
         let available = b
             .available
@@ -194,7 +253,7 @@ impl Ledger {
         inst: InstrumentId,
         qty: Qty,
     ) -> Result<(), LedgerError> {
-        let b = self.holding(id, inst)?;
+        let b = self.raw_holding(id, inst)?;
         let lots = positive(qty.lots())?;
         let total = self
             .total_holding(inst)
@@ -202,7 +261,7 @@ impl Ledger {
             .checked_add(lots)
             .ok_or(LedgerError::Overflow)?;
         let available = b.available.checked_add(lots).ok_or(LedgerError::Overflow)?;
-        self.put_holding((inst, id), Balance { available, ..b });
+        self.put_holding((inst, id), Raw { available, ..b });
         self.holding_totals.insert(inst, total);
         Ok(())
     }
@@ -214,13 +273,13 @@ impl Ledger {
         inst: InstrumentId,
         qty: Qty,
     ) -> Result<(), LedgerError> {
-        let b = self.holding(id, inst)?;
+        let b = self.raw_holding(id, inst)?;
         let lots = positive(qty.lots())?;
         let available = b
             .available
             .checked_sub(lots)
             .ok_or(insufficient_holdings(lots, b))?;
-        self.put_holding((inst, id), Balance { available, ..b });
+        self.put_holding((inst, id), Raw { available, ..b });
         *self
             .holding_totals
             .get_mut(&inst)
@@ -230,7 +289,7 @@ impl Ledger {
 
     /// Moves available cash to held (an order or bid reserves it).
     pub fn hold_cash(&mut self, id: AccountId, amount: Cash) -> Result<(), LedgerError> {
-        let b = self.cash(id)?;
+        let b = self.raw_cash(id)?;
         let next = b
             .hold(amount.fen())
             .ok_or(insufficient_funds(amount.fen(), b))?;
@@ -240,14 +299,14 @@ impl Ledger {
 
     /// Moves held cash back to available (cancel, expiry, or a fill below the limit).
     pub fn release_cash(&mut self, id: AccountId, amount: Cash) -> Result<(), LedgerError> {
-        let b = self.cash(id)?;
+        let b = self.raw_cash(id)?;
         self.cash[id.0 as usize] = b.release(amount.fen()).ok_or(LedgerError::HoldUnderflow)?;
         Ok(())
     }
 
     /// Locks available lots for a sell order (no short selling).
     pub fn lock(&mut self, id: AccountId, inst: InstrumentId, qty: Qty) -> Result<(), LedgerError> {
-        let b = self.holding(id, inst)?;
+        let b = self.raw_holding(id, inst)?;
         let next = b
             .hold(qty.lots())
             .ok_or(insufficient_holdings(qty.lots(), b))?;
@@ -262,7 +321,7 @@ impl Ledger {
         inst: InstrumentId,
         qty: Qty,
     ) -> Result<(), LedgerError> {
-        let b = self.holding(id, inst)?;
+        let b = self.raw_holding(id, inst)?;
         let next = b.release(qty.lots()).ok_or(LedgerError::HoldUnderflow)?;
         self.put_holding((inst, id), next);
         Ok(())
@@ -284,14 +343,14 @@ impl Ledger {
     }
 
     /// The seller's and buyer's holdings after the fill.
-    fn settled_holdings(&self, s: &Settlement) -> Result<(Balance, Balance), LedgerError> {
+    fn settled_holdings(&self, s: &Settlement) -> Result<(Raw, Raw), LedgerError> {
         let lots = positive(s.qty.lots())?;
-        let mut seller = self.holding(s.seller, s.instrument)?;
+        let mut seller = self.raw_holding(s.seller, s.instrument)?;
         seller.held = seller
             .held
             .checked_sub(lots)
             .ok_or(LedgerError::HoldUnderflow)?;
-        let mut buyer = self.holding(s.buyer, s.instrument)?;
+        let mut buyer = self.raw_holding(s.buyer, s.instrument)?;
         buyer.available = buyer
             .available
             .checked_add(lots)
@@ -300,10 +359,7 @@ impl Ledger {
     }
 
     /// The cash balances after the fill, for up to three distinct accounts.
-    fn settled_cash(
-        &self,
-        s: &Settlement,
-    ) -> Result<[Option<(AccountId, Balance)>; 3], LedgerError> {
+    fn settled_cash(&self, s: &Settlement) -> Result<[Option<(AccountId, Raw)>; 3], LedgerError> {
         let pays = s
             .amount
             .checked_add(s.buyer_fee)
@@ -320,8 +376,8 @@ impl Ledger {
             .buyer_fee
             .checked_add(s.seller_fee)
             .ok_or(LedgerError::Overflow)?;
-        let mut work: [Option<(AccountId, Balance)>; 3] = [None; 3];
-        let mut apply = |id: AccountId, f: &dyn Fn(Balance) -> Option<Balance>, e| {
+        let mut work: [Option<(AccountId, Raw)>; 3] = [None; 3];
+        let mut apply = |id: AccountId, f: &dyn Fn(Raw) -> Option<Raw>, e| {
             let slot = work.iter().position(|w| w.is_some_and(|(a, _)| a == id));
             let slot = slot.unwrap_or_else(|| {
                 work.iter()
@@ -330,7 +386,7 @@ impl Ledger {
             });
             let current = match work[slot] {
                 Some((_, b)) => b,
-                None => self.cash(id)?,
+                None => self.raw_cash(id)?,
             };
             work[slot] = Some((id, f(current).ok_or(e)?));
             Ok::<(), LedgerError>(())
@@ -338,7 +394,7 @@ impl Ledger {
         apply(
             s.buyer,
             &|b| {
-                Some(Balance {
+                Some(Raw {
                     held: b.held.checked_sub(s.buyer_hold.fen())?,
                     available: b.available.checked_add(refund.fen())?,
                 })
@@ -348,7 +404,7 @@ impl Ledger {
         apply(
             s.seller,
             &|b| {
-                Some(Balance {
+                Some(Raw {
                     available: b.available.checked_add(to_seller.fen())?,
                     ..b
                 })
@@ -358,7 +414,7 @@ impl Ledger {
         apply(
             s.fee_account,
             &|b| {
-                Some(Balance {
+                Some(Raw {
                     available: b.available.checked_add(fees.fen())?,
                     ..b
                 })
@@ -372,13 +428,14 @@ impl Ledger {
     /// `cash` has one balance per account, in id order.
     pub fn restore_balances(
         &mut self,
-        cash: Vec<Balance>,
-        holdings: &[(InstrumentId, AccountId, Balance)],
+        cash: &[CashBalance],
+        holdings: &[(InstrumentId, AccountId, LotBalance)],
     ) -> Result<(), LedgerError> {
         if cash.len() != self.accounts.len() {
             return Err(LedgerError::UnknownAccount(AccountId(cash.len() as u32)));
         }
-        let add = |t: u64, b: Balance| t.checked_add(b.available)?.checked_add(b.held);
+        let cash: Vec<Raw> = cash.iter().map(|&b| Raw::from(b)).collect();
+        let add = |t: u64, b: Raw| t.checked_add(b.available)?.checked_add(b.held);
         let cash_total = cash
             .iter()
             .try_fold(0u64, |t, b| add(t, *b))
@@ -386,10 +443,11 @@ impl Ledger {
         let mut map = BTreeMap::new();
         let mut totals: BTreeMap<InstrumentId, u64> = BTreeMap::new();
         for &(inst, account, b) in holdings {
+            let b = Raw::from(b);
             self.account(account)?;
             let t = totals.entry(inst).or_default();
             *t = add(*t, b).ok_or(LedgerError::Overflow)?;
-            if b != Balance::default() {
+            if b != Raw::default() {
                 map.insert((inst, account), b);
             }
         }
@@ -434,14 +492,14 @@ fn positive(v: u64) -> Result<u64, LedgerError> {
     }
 }
 
-fn insufficient_funds(needed: u64, b: Balance) -> LedgerError {
+fn insufficient_funds(needed: u64, b: Raw) -> LedgerError {
     LedgerError::InsufficientFunds {
         needed: Cash::from_fen(needed),
         available: Cash::from_fen(b.available),
     }
 }
 
-fn insufficient_holdings(needed: u64, b: Balance) -> LedgerError {
+fn insufficient_holdings(needed: u64, b: Raw) -> LedgerError {
     LedgerError::InsufficientHoldings {
         needed: Qty::from_lots(needed),
         available: Qty::from_lots(b.available),

@@ -39,9 +39,9 @@
 //!     buyer_fee: Cash::from_fen(523), seller_fee: Cash::from_fen(523),
 //!     buyer_hold: Cash::from_fen(524_524),
 //! }).unwrap();
-//! assert_eq!(ledger.holding(plant, fcs).unwrap().available, 100);
-//! assert_eq!(ledger.cash(coop).unwrap().available, 522_477);
-//! assert_eq!(ledger.cash(operator).unwrap().available, 1_046);
+//! assert_eq!(ledger.holding(plant, fcs).unwrap().available, Qty::from_lots(100));
+//! assert_eq!(ledger.cash(coop).unwrap().available, Cash::from_fen(522_477));
+//! assert_eq!(ledger.cash(operator).unwrap().available, Cash::from_fen(1_046));
 //! assert_eq!(ledger.total_cash(), Cash::from_fen(3_000_000));
 //! ledger.check_invariants();
 //! ```

@@ -119,18 +119,18 @@ fn every_refusal_leaves_the_ledger_unchanged() {
     assert_eq!(
         l.cash(a).unwrap(),
         crate::ledger::Balance {
-            available: 445,
-            held: 50
+            available: Cash::from_fen(445),
+            held: Cash::from_fen(50)
         }
     );
-    assert_eq!(l.cash(b).unwrap().available, 495);
-    assert_eq!(l.cash(op).unwrap().available, 10);
-    assert_eq!(l.holding(a, inst(0)).unwrap().available, 5);
+    assert_eq!(l.cash(b).unwrap().available.fen(), 495);
+    assert_eq!(l.cash(op).unwrap().available.fen(), 10);
+    assert_eq!(l.holding(a, inst(0)).unwrap().available.lots(), 5);
     assert_eq!(
         l.holding(b, inst(0)).unwrap(),
         crate::ledger::Balance {
-            available: 5,
-            held: 0
+            available: Qty::from_lots(5),
+            held: Qty::ZERO
         }
     );
 }
@@ -397,10 +397,10 @@ proptest! {
             prop_assert_eq!(i128::from(l.total_cash().fen()), cash_total);
             for a in 0..3 {
                 let c = l.cash(AccountId(a as u32)).unwrap();
-                prop_assert_eq!((i128::from(c.available), i128::from(c.held)), r.cash[a]);
+                prop_assert_eq!((i128::from(c.available.fen()), i128::from(c.held.fen())), r.cash[a]);
                 for (i, total) in lots_total.iter().enumerate() {
                     let h = l.holding(AccountId(a as u32), inst(i)).unwrap();
-                    prop_assert_eq!((i128::from(h.available), i128::from(h.held)), r.lots[i][a]);
+                    prop_assert_eq!((i128::from(h.available.lots()), i128::from(h.held.lots())), r.lots[i][a]);
                     prop_assert_eq!(i128::from(l.total_holding(inst(i)).lots()), *total);
                 }
             }

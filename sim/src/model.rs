@@ -16,7 +16,6 @@ use ecomatch_exchange::block::BlockStatus;
 use ecomatch_exchange::hash::StateHash;
 use ecomatch_exchange::{Command, Exchange, Message, Output, Recipient, Sequenced};
 use ecomatch_gateway::protocol;
-use ecomatch_risk::ledger::Balance;
 
 /// Expected totals and tallies, carried from command to command.
 #[derive(Clone, Debug)]
@@ -182,7 +181,7 @@ impl Model {
         for (i, expected) in &self.lots {
             let total: u128 = ledger
                 .accounts()
-                .map(|(a, _)| u128::from(ledger.holding(a, *i).map_or(0, Balance::total)))
+                .map(|(a, _)| u128::from(ledger.holding(a, *i).map_or(0, |b| b.total().lots())))
                 .sum();
             ensure!(
                 total == *expected,
@@ -200,7 +199,7 @@ impl Model {
             let cash = ledger.cash(a).map_err(|e| e.to_string())?;
             let expect = want.cash.get(&a).copied().unwrap_or(0);
             ensure!(
-                u128::from(cash.held) == expect,
+                u128::from(cash.held.fen()) == expect,
                 "account {a}: {} fen held, the open orders and bids need {expect}",
                 cash.held
             );
@@ -209,7 +208,7 @@ impl Model {
                 let h = ledger.holding(a, i).map_err(|e| e.to_string())?;
                 let expect = want.lots.get(&(a, i)).copied().unwrap_or(0);
                 ensure!(
-                    u128::from(h.held) == expect,
+                    u128::from(h.held.lots()) == expect,
                     "account {a}: {} lots of {i} held, the open sells and offers need {expect}",
                     h.held
                 );

@@ -21,10 +21,10 @@ mod tests;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use ecomatch_engine::book::Side;
+use ecomatch_engine::book::{CancelReason, Side};
 use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Price, Qty};
-use ecomatch_exchange::output::{FillReport, Liquidity, OrderStatus};
+use ecomatch_exchange::output::{FillReport, Liquidity, OrderReason, OrderStatus};
 use ecomatch_exchange::{Exchange, Message, Output, Recipient, Reject};
 use ecomatch_risk::gate::{GateError, GepRecord, QuotaKind};
 use rust_decimal::Decimal;
@@ -246,7 +246,8 @@ impl Surveillance {
         match (out.to, out.msg) {
             (Recipient::Account(a), Message::Fill(f)) => self.fill(time, a, f, alerts),
             (Recipient::Account(a), Message::Order(o))
-                if o.status == OrderStatus::Canceled && o.reason == Some("requested") =>
+                if o.status == OrderStatus::Canceled
+                    && o.reason == Some(OrderReason::Canceled(CancelReason::Requested)) =>
             {
                 self.cancel(time, a, alerts);
             }

@@ -45,6 +45,10 @@ pub enum ExpireReason {
     FokUnfillable,
     /// A DAY order at the end of the trading day.
     EndOfDay,
+    /// What an uncross left of a market, IOC or FOK order collected for a call auction.
+    AuctionRemainder,
+    /// What an uncross left of a limit order when the book had no room to rest it.
+    BookFull,
 }
 
 impl ExpireReason {
@@ -54,6 +58,8 @@ impl ExpireReason {
             Self::IocRemainder => "ioc_remainder",
             Self::FokUnfillable => "fok_unfillable",
             Self::EndOfDay => "end_of_day",
+            Self::AuctionRemainder => "auction_remainder",
+            Self::BookFull => "book_full",
         }
     }
 }

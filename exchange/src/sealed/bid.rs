@@ -8,7 +8,7 @@ use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate;
 
-use super::{Auction, BidReport, BidStatus, MAX_BIDS_PER_BIDDER, OpenBid, SealedError};
+use super::{Auction, BidReason, BidReport, BidStatus, MAX_BIDS_PER_BIDDER, OpenBid, SealedError};
 use crate::command::Sequenced;
 use crate::output::{Message, Output, Reject};
 use crate::state::Exchange;
@@ -109,7 +109,13 @@ impl Exchange {
         let a = &self.auctions[&auction_id];
         in_window(a, cmd.time)?;
         let change = self.plan_change(a, auction_id, cmd.actor, bid_id, None)?;
-        self.apply_change(&change, BidStatus::Withdrawn, Some("requested"), true, out)
+        self.apply_change(
+            &change,
+            BidStatus::Withdrawn,
+            Some(BidReason::Requested),
+            true,
+            out,
+        )
     }
 
     /// Kill switch: every open bid of `account`, in every auction, is withdrawn (even after a
@@ -130,7 +136,7 @@ impl Exchange {
             self.apply_change(
                 &change,
                 BidStatus::Withdrawn,
-                Some("kill_switch"),
+                Some(BidReason::KillSwitch),
                 false,
                 out,
             )
@@ -202,7 +208,7 @@ impl Exchange {
         &mut self,
         c: &Change,
         status: BidStatus,
-        reason: Option<&'static str>,
+        reason: Option<BidReason>,
         reply: bool,
         out: &mut Vec<Output>,
     ) -> Result<(), Reject> {

@@ -8,7 +8,7 @@ use ecomatch_engine::book::Side;
 use ecomatch_engine::id::{AccountId, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 
-use super::{Auction, AuctionResult, BidReport, BidStatus, SealedError, SealedFill};
+use super::{Auction, AuctionResult, BidReason, BidReport, BidStatus, SealedError, SealedFill};
 use crate::command::{AuctionTerms, Sequenced};
 use crate::output::{Message, Output, Reject};
 use crate::state::Exchange;
@@ -173,7 +173,7 @@ impl Exchange {
             let bid = a.bids[&(bidder, bid_id)];
             let filled = won.get(&bid_id).copied().unwrap_or_default();
             let (status, reason) = match (outcome.status, filled) {
-                (Status::Canceled, _) => (BidStatus::Canceled, Some("auction_canceled")),
+                (Status::Canceled, _) => (BidStatus::Canceled, Some(BidReason::AuctionCanceled)),
                 (_, f) if f == bid.qty => (BidStatus::Won, None),
                 (_, f) if f.is_zero() => (BidStatus::Lost, None),
                 _ => (BidStatus::PartiallyWon, None),

@@ -230,9 +230,31 @@ pub struct BidReport {
     /// Its state.
     pub status: BidStatus,
     /// Why it was withdrawn or canceled.
-    pub reason: Option<&'static str>,
+    pub reason: Option<BidReason>,
     /// The cash now held for all the bidder's bids in this auction.
     pub collateral: Cash,
+}
+
+/// Why a bid was withdrawn or canceled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BidReason {
+    /// Its bidder withdrew it.
+    Requested,
+    /// Its bidder's kill switch.
+    KillSwitch,
+    /// The auction was canceled (undersubscribed, or no eligible bid).
+    AuctionCanceled,
+}
+
+impl BidReason {
+    /// The protocol name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::KillSwitch => "kill_switch",
+            Self::AuctionCanceled => "auction_canceled",
+        }
+    }
 }
 
 /// A trade of a sealed-bid auction, to one of its two parties.

@@ -25,10 +25,10 @@ impl Expected {
             registry: BTreeMap::new(),
         };
         for (id, _) in ledger.accounts() {
-            e.cash += u128::from(ledger.cash(id).expect("account").total());
+            e.cash += u128::from(ledger.cash(id).expect("account").total().fen());
             for l in ex.listings() {
                 let i = l.instrument.spec().id;
-                let h = ledger.holding(id, i).expect("account").total();
+                let h = ledger.holding(id, i).expect("account").total().lots();
                 *e.lots.entry(i).or_default() += u128::from(h);
                 e.registry.insert((id, i), i128::from(h));
             }
@@ -196,7 +196,7 @@ pub(crate) fn check_state(u: &Universe, ex: &Exchange, e: &Expected) -> Result<(
     let ledger = ex.ledger();
     let cash: u128 = ledger
         .accounts()
-        .map(|(id, _)| u128::from(ledger.cash(id).expect("account").total()))
+        .map(|(id, _)| u128::from(ledger.cash(id).expect("account").total().fen()))
         .sum();
     prop_assert_eq!(cash, e.cash, "cash is not conserved");
     prop_assert_eq!(u128::from(ledger.total_cash().fen()), e.cash, "cash total");
@@ -238,7 +238,7 @@ pub(crate) fn check_state(u: &Universe, ex: &Exchange, e: &Expected) -> Result<(
         }
         let total: u128 = ledger
             .accounts()
-            .map(|(id, _)| u128::from(ledger.holding(id, i).expect("account").total()))
+            .map(|(id, _)| u128::from(ledger.holding(id, i).expect("account").total().lots()))
             .sum();
         prop_assert_eq!(total, e.lots[&i], "{} is not conserved", i.as_str());
         prop_assert_eq!(
@@ -249,7 +249,7 @@ pub(crate) fn check_state(u: &Universe, ex: &Exchange, e: &Expected) -> Result<(
         );
     }
     for (id, _) in ledger.accounts() {
-        let held = ledger.cash(id).expect("account").held;
+        let held = ledger.cash(id).expect("account").held.fen();
         prop_assert_eq!(
             u128::from(held),
             cash_held.get(&id).copied().unwrap_or(0),
@@ -261,7 +261,7 @@ pub(crate) fn check_state(u: &Universe, ex: &Exchange, e: &Expected) -> Result<(
             let h = ledger.holding(id, i).expect("account");
             let usage = ex.usage(id, i);
             prop_assert_eq!(
-                h.held,
+                h.held.lots(),
                 lots_held.get(&(id, i)).copied().unwrap_or(0),
                 "account {}: held {} vs its resting sells",
                 id,
@@ -279,7 +279,7 @@ pub(crate) fn check_state(u: &Universe, ex: &Exchange, e: &Expected) -> Result<(
             );
             let registry = e.registry.get(&(id, i)).copied().unwrap_or(0);
             prop_assert_eq!(
-                i128::from(h.total()),
+                i128::from(h.total().lots()),
                 registry + i128::from(usage.bought) - i128::from(usage.sold),
                 "account {}: {} held is not registry + bought - sold",
                 id,

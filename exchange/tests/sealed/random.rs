@@ -94,8 +94,8 @@ proptest! {
             prop_assert_eq!(sold, result.sold.lots());
         }
         for (id, _) in r.ex.ledger().accounts() {
-            prop_assert_eq!(r.ex.ledger().cash(id).unwrap().held, 0);
-            prop_assert_eq!(r.ex.ledger().holding(id, fcs).unwrap().held, 0);
+            prop_assert_eq!(r.ex.ledger().cash(id).unwrap().held.fen(), 0);
+            prop_assert_eq!(r.ex.ledger().holding(id, fcs).unwrap().held.lots(), 0);
         }
         prop_assert_eq!(r.ex.ledger().total_cash().fen() + withdrawn, cash.fen());
         prop_assert_eq!(r.ex.ledger().total_holding(fcs), lots);

@@ -114,7 +114,7 @@ impl Run {
 
     /// Cash held by an account, in fen.
     pub fn held(&self, name: &str) -> u64 {
-        self.ex.ledger().cash(self.id(name)).unwrap().held
+        self.ex.ledger().cash(self.id(name)).unwrap().held.fen()
     }
 }
 
@@ -134,7 +134,10 @@ pub fn trades(out: &[Output]) -> Vec<(u64, u64)> {
 pub fn closed(out: &[Output], status: &str) -> Vec<(u64, Option<&'static str>)> {
     out.iter()
         .filter_map(|o| match o.msg {
-            Message::Order(r) if r.status.as_str() == status => Some((r.order_id.0, r.reason)),
+            Message::Order(r) if r.status.as_str() == status => Some((
+                r.order_id.0,
+                r.reason.map(ecomatch_exchange::output::OrderReason::as_str),
+            )),
             _ => None,
         })
         .collect()

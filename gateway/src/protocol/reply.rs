@@ -10,7 +10,7 @@ use ecomatch_exchange::{Exchange, Message, Output, Recipient, Reject};
 use ecomatch_risk::account::AccountStatus;
 use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate::GateError;
-use ecomatch_risk::ledger::Balance;
+use ecomatch_risk::ledger::LotBalance;
 use serde_json::{Map, Value, json};
 
 /// The name of a recipient: an account's name, or `public`.
@@ -52,8 +52,8 @@ impl Units<'_> {
     }
 }
 
-fn fen(v: u64) -> String {
-    ecomatch_engine::quantity::Cash::from_fen(v).to_string()
+fn fen(v: ecomatch_engine::quantity::Cash) -> String {
+    v.to_string()
 }
 
 fn status_str(s: AccountStatus) -> &'static str {
@@ -228,7 +228,7 @@ fn order_body(ex: &Exchange, r: &ecomatch_exchange::output::OrderReport) -> Valu
                 "qty": u.q(r.qty), "filled_qty": u.q(r.filled), "leaves_qty": u.q(r.leaves), "status": r.status.as_str(),
             })));
     if let Some(reason) = r.reason {
-        o.insert("reason".into(), reason.into());
+        o.insert("reason".into(), reason.as_str().into());
     }
     v
 }
@@ -323,13 +323,13 @@ fn json_fields(v: Value) -> Map<String, Value> {
     }
 }
 
-fn holding(ex: &Exchange, instrument: InstrumentId, b: Balance) -> Value {
+fn holding(ex: &Exchange, instrument: InstrumentId, b: LotBalance) -> Value {
     let u = Units {
         ex,
         inst: instrument,
     };
-    json!({"instrument": instrument.as_str(), "available": u.q(Qty::from_lots(b.available)),
-        "held": u.q(Qty::from_lots(b.held))})
+    json!({"instrument": instrument.as_str(), "available": u.q(b.available),
+        "held": u.q(b.held)})
 }
 
 /// The reply to `get_book`: the top `depth` levels of each side, best first.
@@ -385,7 +385,7 @@ pub fn account_snapshot(ex: &Exchange, account: AccountId) -> Value {
         .map(|l| l.instrument.spec().id)
         .filter_map(|i| {
             let b = ex.ledger().holding(account, i).ok()?;
-            (b.total() > 0).then(|| holding(ex, i, b))
+            (!b.total().is_zero()).then(|| holding(ex, i, b))
         })
         .collect();
     json!({"type": "account", "account": a.name, "kind": a.kind.code(), "status": status_str(a.status),

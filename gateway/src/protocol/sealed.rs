@@ -25,7 +25,7 @@ pub(super) fn bid_body(ex: &Exchange, b: &BidReport) -> Value {
         "filled_qty": u.q(b.filled), "status": b.status.as_str()});
     let o = v.as_object_mut().expect("object");
     if let Some(reason) = b.reason {
-        o.insert("reason".into(), reason.into());
+        o.insert("reason".into(), reason.as_str().into());
     }
     o.insert("collateral".into(), b.collateral.to_string().into());
     v
