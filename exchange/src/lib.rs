@@ -34,6 +34,7 @@ pub mod command;
 pub mod demo;
 pub mod hash;
 mod invariants;
+pub mod opening;
 mod operator;
 pub mod output;
 pub mod sealed;

@@ -14,15 +14,22 @@ use crate::sealed::{Auction, OpenBid};
 use crate::state::{Exchange, OpenOrder};
 use crate::wire::{self, DecodeError, Reader, Writer};
 
-const MAGIC: &str = "ecomatch-snapshot-v1";
+const MAGIC: &str = "ecomatch-snapshot-v2";
 
 impl Exchange {
-    /// The whole state, encoded.
+    /// The whole state, encoded: the one walk of the state, which the state hash hashes too.
     pub fn snapshot(&self) -> Vec<u8> {
+        self.encode(self.last_seq.0)
+    }
+
+    /// The encoding with `seq` in the place of the last sequence number (the state hash
+    /// leaves it out: a refused command moves only the sequence).
+    pub(crate) fn encode(&self, seq: u64) -> Vec<u8> {
         let mut buf = Vec::with_capacity(1 << 16);
         let mut w = Writer(&mut buf);
         w.short_str(MAGIC);
-        for v in [self.last_seq.0, self.next_order, self.next_trade] {
+        let (first, stride) = self.ids.parts();
+        for v in [seq, first, stride, self.next_order, self.next_trade] {
             w.u64(v);
         }
         w.u64(self.ledger.accounts().count() as u64);
@@ -170,6 +177,9 @@ impl Exchange {
             return Err(DecodeError("not an ecomatch snapshot"));
         }
         base.last_seq = Seq(r.u64()?);
+        if (r.u64()?, r.u64()?) != base.ids.parts() {
+            return Err(DecodeError("a snapshot of another shard"));
+        }
         base.next_order = r.u64()?;
         base.next_trade = r.u64()?;
         restore_ledger(&mut base, &mut r)?;

@@ -48,6 +48,12 @@ impl Writer<'_> {
         self.0.extend_from_slice(s.as_bytes());
     }
 
+    /// A string of any length (a u32 length, then the UTF-8 bytes).
+    pub fn long_str(&mut self, s: &str) {
+        self.u32(u32::try_from(s.len()).expect("a string below 4 GiB"));
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
     /// A primitive of the encoding.
     pub fn bytes32(&mut self, v: &[u8; 32]) {
         self.0.extend_from_slice(v);
@@ -72,7 +78,8 @@ impl Writer<'_> {
         self.command(&c.command);
     }
 
-    fn command(&mut self, c: &Command) {
+    /// Encodes a command (without its sequence, time and actor).
+    pub fn command(&mut self, c: &Command) {
         match *c {
             Command::NewOrder(r) => {
                 self.u8(1);
@@ -344,6 +351,17 @@ impl Reader<'_> {
         core::str::from_utf8(self.take(n)?).map_err(|_| DecodeError("string is not UTF-8"))
     }
 
+    /// A string written by [`Writer::long_str`].
+    pub fn long_str(&mut self) -> Result<&str, DecodeError> {
+        let n = self.u32()? as usize;
+        core::str::from_utf8(self.take(n)?).map_err(|_| DecodeError("string is not UTF-8"))
+    }
+
+    /// Whether everything was read.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// A primitive of the encoding.
     pub fn bytes32(&mut self) -> Result<[u8; 32], DecodeError> {
         let mut v = [0u8; 32];
@@ -382,7 +400,8 @@ impl Reader<'_> {
         })
     }
 
-    fn command(&mut self) -> Result<Command, DecodeError> {
+    /// Decodes a command written by [`Writer::command`].
+    pub fn command(&mut self) -> Result<Command, DecodeError> {
         Ok(match self.u8()? {
             1 => Command::NewOrder(self.order()?),
             2 => Command::CancelOrder {

@@ -45,7 +45,8 @@ fn main() {
         let dir = std::env::temp_dir().join(format!("ecomatch-seed-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let every = Every { checkpoint: 5, snapshot: 1_000_000 };
-        let (mut driver, _) = Driver::with_log(&dir, &source, FsyncPolicy::Never, every)
+        let opening = source.opening().expect("a market");
+        let (mut driver, _) = Driver::with_log(&dir, &opening, FsyncPolicy::Never, every)
             .expect("a log");
         driver
             .run(&mut std::io::BufReader::new(text.as_bytes()), &mut std::io::sink())

@@ -11,7 +11,6 @@ use ecomatch_engine::id::{InstrumentId, Seq, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_exchange::{Exchange, Message};
 
-use crate::config::Source;
 use crate::protocol::{recipient_name, rfc3339};
 use crate::script::StartError;
 
@@ -74,8 +73,8 @@ pub fn replay(dir: &Path, opts: &Options) -> Result<Report, StartError> {
     // exchange is enough to name them.
     let names: std::cell::RefCell<Option<Exchange>> = std::cell::RefCell::new(None);
     let genesis = |payload: &[u8]| {
-        let ex = Source::from_payload(payload)
-            .and_then(|s| s.exchange())
+        let ex = crate::source::opening_of(payload)
+            .and_then(|o| crate::source::opening_exchange(&o))
             .map_err(|e| e.to_string())?;
         *names.borrow_mut() = Some(ex.clone());
         Ok(ex)

@@ -118,7 +118,7 @@ fn dec(at: &str, field: &str, s: &str) -> Result<Decimal, ConfigError> {
     Decimal::from_str(s).map_err(|_| err(at, format!("{field}: {s:?} is not a decimal")))
 }
 
-pub use crate::source::{ShardSource, Source};
+pub use crate::source::Source;
 
 /// Loads and validates a configuration file into a ready exchange.
 pub fn load(path: &Path) -> Result<Exchange, ConfigError> {

@@ -165,8 +165,8 @@ fn main() -> Result<()> {
         }
         Command::Archive(ArchiveArgs { dir }) => {
             let genesis = |p: &[u8]| {
-                Source::from_payload(p)
-                    .and_then(|s| s.exchange())
+                ecomatch_gateway::source::opening_of(p)
+                    .and_then(|o| ecomatch_gateway::source::opening_exchange(&o))
                     .map_err(|e| e.to_string())
             };
             let moved = ecomatch_replay::archive(&dir, genesis)
@@ -292,7 +292,8 @@ fn open_log(args: &ScriptArgs, dir: &Path, source: &Source) -> Result<script::Dr
         checkpoint: args.checkpoint_every,
         snapshot: args.snapshot_every,
     };
-    let (driver, resumed) = script::Driver::with_log(dir, source, policy, every)
+    let opening = source.opening()?;
+    let (driver, resumed) = script::Driver::with_log(dir, &opening, policy, every)
         .with_context(|| format!("opening the log in {}", dir.display()))?;
     for why in &resumed.skipped_snapshots {
         eprintln!("skipped a snapshot: {why}");

@@ -19,8 +19,10 @@ use ecomatch_exchange::{Command, Exchange, Sequenced};
 use ecomatch_replay::{FsyncPolicy, LogError, LogWriter};
 use serde_json::{Map, Value};
 
-use crate::config::{ConfigError, Source};
+use crate::config::ConfigError;
 use crate::protocol::{self, EdgeError, Envelope, Query};
+use crate::source::{opening_exchange, opening_of};
+use ecomatch_exchange::opening::Opening;
 
 /// How often a logged driver writes state-hash checkpoints and snapshots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,20 +131,21 @@ impl Driver {
         }
     }
 
-    /// A driver that logs to `dir`: a new log from `source`, or the recovered state of the log
-    /// already there (whose genesis then decides the market).
+    /// A driver that logs to `dir`: a new log of the market `opening` describes, or the
+    /// recovered state of the log already there (whose genesis then decides the market).
     pub fn with_log(
         dir: &Path,
-        source: &Source,
+        opening: &Opening,
         policy: FsyncPolicy,
         every: Every,
     ) -> Result<(Self, Resumed), StartError> {
         let has_log = ecomatch_replay::reader::segments(dir).is_ok_and(|s| !s.is_empty());
         if !has_log {
-            let ex = source.exchange().map_err(StartError::Config)?;
+            let ex = opening_exchange(opening).map_err(StartError::Config)?;
+            let genesis = opening.encode();
             let writer = LogWriter::create(
                 dir,
-                &source.to_payload(),
+                &genesis,
                 policy,
                 ecomatch_replay::DEFAULT_SEGMENT_BYTES,
             )
@@ -151,7 +154,7 @@ impl Driver {
             d.journal = Some(Journal {
                 writer,
                 dir: dir.to_path_buf(),
-                genesis: source.to_payload(),
+                genesis,
                 every,
                 held: Vec::new(),
             });
@@ -169,8 +172,8 @@ impl Driver {
         let mut genesis_payload = Vec::new();
         let genesis = |payload: &[u8]| {
             genesis_payload = payload.to_vec();
-            Source::from_payload(payload)
-                .and_then(|s| s.exchange())
+            opening_of(payload)
+                .and_then(|o| opening_exchange(&o))
                 .map_err(|e| {
                     let msg = e.to_string();
                     bad_genesis = Some(e);
@@ -422,11 +425,11 @@ impl Driver {
         }
     }
 
-    /// The market of the log's genesis (`None` without a log).
-    pub fn genesis(&self) -> Option<Source> {
+    /// The opening the log records (`None` without a log).
+    pub fn genesis(&self) -> Option<Opening> {
         self.journal
             .as_ref()
-            .and_then(|j| Source::from_payload(&j.genesis).ok())
+            .and_then(|j| opening_of(&j.genesis).ok())
     }
 
     /// The last command sequence number given out.

@@ -24,7 +24,13 @@ fn run(dir: &std::path::Path, input: &str) -> Driver {
         checkpoint: 3,
         snapshot: 5,
     };
-    let (mut d, _) = Driver::with_log(dir, &Source::Demo, FsyncPolicy::Never, every).expect("open");
+    let (mut d, _) = Driver::with_log(
+        dir,
+        &Source::Demo.opening().expect("demo"),
+        FsyncPolicy::Never,
+        every,
+    )
+    .expect("open");
     d.run(&mut BufReader::new(input.as_bytes()), &mut Vec::new())
         .expect("run");
     d
@@ -102,9 +108,14 @@ fn a_recovered_state_that_breaks_an_invariant_is_never_served() {
         checkpoint: 3,
         snapshot: 5,
     };
-    let err = Driver::with_log(&dir, &Source::Demo, FsyncPolicy::Never, every)
-        .err()
-        .expect("the start is refused");
+    let err = Driver::with_log(
+        &dir,
+        &Source::Demo.opening().expect("demo"),
+        FsyncPolicy::Never,
+        every,
+    )
+    .err()
+    .expect("the start is refused");
     let text = err.to_string();
     assert!(
         text.contains("breaks an invariant") && text.contains("held cash is not backed"),
@@ -160,4 +171,34 @@ fn script_with_a_log_prints_the_hash_replay_finds() {
         "{live} not in\n{text}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The logs under tests/logs were written by earlier builds and are never rewritten: each must
+/// replay with this build, every checkpoint verified, to the state hash recorded beside it.
+#[test]
+fn logs_of_every_format_replay_to_their_recorded_hash() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/logs");
+    let table = std::fs::read_to_string(root.join("README.md")).expect("tests/logs/README.md");
+    let mut checked = 0;
+    for row in table.lines().filter(|l| l.starts_with("| `format-")) {
+        let cells: Vec<&str> = row.split('|').map(|c| c.trim().trim_matches('`')).collect();
+        let (dir, hash) = (cells[1], cells[6]);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecomatch"))
+            .args(["replay", "--verify"])
+            .arg(root.join(dir))
+            .output()
+            .expect("replay");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{dir}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains(&format!("state hash: {hash}")),
+            "{dir}:\n{text}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 1, "no log listed in tests/logs/README.md");
 }

@@ -36,13 +36,14 @@ use std::time::Instant;
 use crossbeam_channel::Sender;
 use ecomatch_engine::id::AccountId;
 use ecomatch_exchange::Exchange;
+use ecomatch_exchange::opening::Opening;
 use ecomatch_risk::account::AccountKind;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use crate::config::{ConfigError, Source};
+use crate::config::ConfigError;
 use crate::protocol::{Request, ShardKey};
 use crate::script::{Driver, StartError};
 use ecomatch_exchange::shard::IdSpace;
@@ -265,16 +266,19 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
 /// The market every shard was cut from (the catalog of names, ticks and lots), once it is
 /// sure that they were all cut from the same one.
 fn one_market(drivers: &[Driver]) -> Result<Exchange, ServeError> {
-    let genesis = drivers[0].genesis().unwrap_or(Source::Demo);
+    let first = drivers[0]
+        .genesis()
+        .ok_or_else(|| ServeError::Config(ConfigError("shard 0 has no log".into())))?;
     for (k, d) in drivers.iter().enumerate() {
-        if d.genesis().is_none_or(|g| g.market() != genesis.market()) {
+        if d.genesis().is_none_or(|g| g.market != first.market) {
             return Err(ServeError::Config(ConfigError(format!(
                 "shard {k} was written for another market than shard 0; every shard of a data \
                  directory must come from the same configuration"
             ))));
         }
     }
-    genesis.market().exchange().map_err(ServeError::Config)
+    let whole = Opening::whole(first.market, first.open);
+    crate::source::opening_exchange(&whole).map_err(ServeError::Config)
 }
 
 /// Starts one core thread per shard; returns their input queues.
@@ -302,7 +306,7 @@ fn start_cores(
 }
 
 /// Recovers (or creates) shard `k`'s log, and checks that it was written for this shard.
-fn open_shard(settings: &Settings, k: usize, source: &Source) -> Result<Driver, ServeError> {
+fn open_shard(settings: &Settings, k: usize, source: &Opening) -> Result<Driver, ServeError> {
     let dir = settings.data_dir.join(format!("shard-{k}"));
     std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
     let (mut driver, resumed) = Driver::with_log(&dir, source, settings.fsync, settings.every)
@@ -311,10 +315,16 @@ fn open_shard(settings: &Settings, k: usize, source: &Source) -> Result<Driver, 
         driver.inject(settings.faults.core_panic_at, settings.faults.log.clone());
     }
     tracing::info!(shard = k, dir = %dir.display(), commands = resumed.commands, from_snapshot = ?resumed.from_snapshot, truncated = ?resumed.truncated, "log recovered");
-    let found = driver.genesis().unwrap_or(Source::Demo);
-    let layout = |s: &Source| match s {
-        Source::Shard(x) => (x.index, x.count, x.instruments.clone()),
-        _ => (0, 1, Vec::new()),
+    let found = driver
+        .genesis()
+        .ok_or_else(|| ServeError::Config(ConfigError("a shard without a log".into())))?;
+    let layout = |o: &Opening| {
+        let names = if o.count > 1 {
+            crate::source::instruments_of(o)
+        } else {
+            Vec::new()
+        };
+        (o.index, o.count, names)
     };
     if layout(&found) != layout(source) {
         let (i, n, names) = layout(&found);
