@@ -28,6 +28,15 @@ impl OrderBook {
         if !self.ladder(o.side).is_occupied(idx) && self.levels_in_use >= self.cap.max_levels {
             return Err(BookError::BookFull(Capacity::Levels));
         }
+        // What a snapshot says is not trusted to be sound: a level's total must still fit.
+        let level = self.ladder(o.side).level(idx);
+        let fits = level.qty.checked_add(o.leaves.lots()).is_some()
+            && o.filled.checked_add(o.leaves).is_some();
+        if !fits {
+            return Err(BookError::InvalidOrder(
+                "a restored order's quantity overflows its level",
+            ));
+        }
         let slot = Slot {
             id: o.id,
             account: o.account,
@@ -56,5 +65,42 @@ impl OrderBook {
     /// Raises the highest order id the book has seen (after a restore, to the exchange's).
     pub fn note_last_id(&mut self, id: OrderId) {
         self.last_id = self.last_id.max(Some(id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::{Phase, Side, Stp, Tif};
+    use crate::id::{AccountId, OrderId};
+    use crate::instrument::BookCapacity;
+    use crate::quantity::{Price, Qty};
+
+    /// Found by the snapshot fuzz target: two restored orders whose open quantities overflow
+    /// their level's total panicked in the ladder; the restore is refused instead.
+    #[test]
+    fn a_restore_that_would_overflow_a_level_is_refused() {
+        let mut book = OrderBook::new(BookCapacity {
+            max_orders: 8,
+            max_levels: 8,
+            min_price: Price::from_ticks(1),
+            max_price: Price::from_ticks(100),
+        });
+        book.set_phase(Phase::Continuous, &mut Vec::new());
+        let order = |id, leaves| OrderView {
+            id: OrderId(id),
+            account: AccountId(1),
+            side: Side::Sell,
+            price: Price::from_ticks(50),
+            leaves: Qty::from_lots(leaves),
+            filled: Qty::ZERO,
+            tif: Tif::Gtc,
+            stp: Stp::CancelNewest,
+            post_only: false,
+        };
+        book.restore(&order(1, u64::MAX - 5)).expect("fits");
+        assert!(book.restore(&order(2, 10)).is_err());
+        book.check_invariants();
+        assert_eq!(book.len(), 1);
     }
 }
