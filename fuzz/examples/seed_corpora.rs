@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use ecomatch_exchange::wire::Writer;
 use ecomatch_gateway::config::Source;
-use ecomatch_gateway::script::{Driver, Every};
+use ecomatch_gateway::script::Script;
+use ecomatch_gateway::sequencer::{Every, Sequencer};
 use ecomatch_replay::FsyncPolicy;
 
 fn put(dir: &Path, name: &str, bytes: &[u8]) {
@@ -46,12 +47,13 @@ fn main() {
         let _ = std::fs::remove_dir_all(&dir);
         let every = Every { checkpoint: 5, snapshot: 1_000_000 };
         let opening = source.opening().expect("a market");
-        let (mut driver, _) = Driver::with_log(&dir, &opening, FsyncPolicy::Never, every)
+        let (sequencer, _) = Sequencer::with_log(&dir, &opening, FsyncPolicy::Never, every)
             .expect("a log");
-        driver
+        let mut script = Script::new(sequencer, true);
+        script
             .run(&mut std::io::BufReader::new(text.as_bytes()), &mut std::io::sink())
             .expect("the scenario runs");
-        drop(driver.sync());
+        let driver = script.into_sequencer();
         let segment = std::fs::read(dir.join("0000000000.log")).expect("segment");
         put(&corpus.join("log"), &format!("{n}.log"), &[[0u8].as_slice(), &segment].concat());
         let mut commands = Vec::new();

@@ -11,16 +11,17 @@
 //! ## Example
 //! ```
 //! let mut out = Vec::new();
-//! ecomatch_gateway::demo::run(&mut out).unwrap();
+//! ecomatch_gateway::walkthrough::run(&mut out).unwrap();
 //! assert!(String::from_utf8(out).unwrap().contains("trade"));
 //! ```
 
-pub mod audit;
 pub mod config;
-pub mod demo;
 pub mod loadgen;
 pub mod panic;
 pub mod protocol;
+pub mod replay;
 pub mod script;
+pub mod sequencer;
 pub mod server;
 pub mod source;
+pub mod walkthrough;

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ecomatch_gateway::config::Source;
-use ecomatch_gateway::{audit, script, server};
+use ecomatch_gateway::sequencer::{Every, Sequencer};
+use ecomatch_gateway::{replay, script, server};
 use ecomatch_replay::FsyncPolicy;
 
 /// ecomatch: an exchange core for ecological products and environmental rights.
@@ -148,7 +149,7 @@ struct ScriptArgs {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Demo => ecomatch_gateway::demo::run(&mut io::stdout().lock())?,
+        Command::Demo => ecomatch_gateway::walkthrough::run(&mut io::stdout().lock())?,
         Command::Script(args) => run_script(&args)?,
         Command::Serve(args) => run_serve(&args)?,
         Command::Loadgen(args) => {
@@ -185,15 +186,15 @@ fn main() -> Result<()> {
             trades,
             book,
         } => {
-            let opts = audit::Options { to, verify, book };
-            let report = audit::replay(&dir, &opts)
+            let opts = replay::Options { to, verify, book };
+            let report = replay::replay(&dir, &opts)
                 .with_context(|| format!("replaying {}", dir.display()))?;
             if let Some(path) = trades {
                 let file = std::fs::File::create(&path)
                     .with_context(|| format!("creating {}", path.display()))?;
-                audit::write_trades_csv(&report.trades, &mut io::BufWriter::new(file))?;
+                replay::write_trades_csv(&report.trades, &mut io::BufWriter::new(file))?;
             }
-            audit::print_report(&report, &opts, &mut io::stdout().lock())?;
+            replay::print_report(&report, &opts, &mut io::stdout().lock())?;
         }
     }
     Ok(())
@@ -266,34 +267,36 @@ fn policy(fsync: Fsync, records: u32, micros: u64) -> FsyncPolicy {
 
 fn run_script(args: &ScriptArgs) -> Result<()> {
     let source = Source::from_path(args.config.as_deref())?;
-    let mut driver = match &args.log {
-        None => script::Driver::new(source.exchange().context("loading the configuration")?),
+    let sequencer = match &args.log {
+        None => Sequencer::new(source.exchange().context("loading the configuration")?),
         Some(dir) => open_log(args, dir, &source)?,
     };
+    let mut script = script::Script::new(sequencer, args.log.is_some());
     let mut out = io::BufWriter::new(io::stdout().lock());
-    driver.run(&mut BufReader::new(io::stdin().lock()), &mut out)?;
+    script.run(&mut BufReader::new(io::stdin().lock()), &mut out)?;
     if args.log.is_some() {
         // What `ecomatch replay` of the log must print too (stdout holds only the replies).
+        let s = script.sequencer();
         eprintln!(
             "state hash after command {}: {}",
-            driver.last_seq(),
-            driver.exchange().state_hash()
+            s.last_seq(),
+            s.exchange().state_hash()
         );
     }
     Ok(())
 }
 
-fn open_log(args: &ScriptArgs, dir: &Path, source: &Source) -> Result<script::Driver> {
+fn open_log(args: &ScriptArgs, dir: &Path, source: &Source) -> Result<Sequencer> {
     let policy = policy(args.fsync, args.batch_records, args.batch_micros);
     if args.checkpoint_every == 0 || args.snapshot_every == 0 {
         bail!("--checkpoint-every and --snapshot-every must be positive");
     }
-    let every = script::Every {
+    let every = Every {
         checkpoint: args.checkpoint_every,
         snapshot: args.snapshot_every,
     };
     let opening = source.opening()?;
-    let (driver, resumed) = script::Driver::with_log(dir, &opening, policy, every)
+    let (sequencer, resumed) = Sequencer::with_log(dir, &opening, policy, every)
         .with_context(|| format!("opening the log in {}", dir.display()))?;
     for why in &resumed.skipped_snapshots {
         eprintln!("skipped a snapshot: {why}");
@@ -316,5 +319,5 @@ fn open_log(args: &ScriptArgs, dir: &Path, source: &Source) -> Result<script::Dr
             file.display()
         );
     }
-    Ok(driver)
+    Ok(sequencer)
 }

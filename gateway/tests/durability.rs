@@ -4,7 +4,8 @@
 use std::io::BufReader;
 
 use ecomatch_gateway::config::Source;
-use ecomatch_gateway::script::{Driver, Every};
+use ecomatch_gateway::script::Script;
+use ecomatch_gateway::sequencer::{Every, Sequencer};
 use ecomatch_replay::FsyncPolicy;
 
 fn deposits(from: u64, to: u64, fen: &str) -> String {
@@ -19,21 +20,23 @@ fn deposits(from: u64, to: u64, fen: &str) -> String {
     s
 }
 
-fn run(dir: &std::path::Path, input: &str) -> Driver {
+fn run(dir: &std::path::Path, input: &str) -> Sequencer {
     let every = Every {
         checkpoint: 3,
         snapshot: 5,
     };
-    let (mut d, _) = Driver::with_log(
+    let (d, _) = Sequencer::with_log(
         dir,
         &Source::Demo.opening().expect("demo"),
         FsyncPolicy::Never,
         every,
     )
     .expect("open");
-    d.run(&mut BufReader::new(input.as_bytes()), &mut Vec::new())
+    let mut script = Script::new(d, true);
+    script
+        .run(&mut BufReader::new(input.as_bytes()), &mut Vec::new())
         .expect("run");
-    d
+    script.into_sequencer()
 }
 
 #[test]
@@ -108,7 +111,7 @@ fn a_recovered_state_that_breaks_an_invariant_is_never_served() {
         checkpoint: 3,
         snapshot: 5,
     };
-    let err = Driver::with_log(
+    let err = Sequencer::with_log(
         &dir,
         &Source::Demo.opening().expect("demo"),
         FsyncPolicy::Never,

@@ -1,16 +1,22 @@
 //! Refusals at the edge: every code the protocol layer gives before a command reaches the
 //! exchange, each shown through the script driver, and each leaving the exchange untouched.
 
-use ecomatch_gateway::script::Driver;
+use ecomatch_gateway::script::Script;
 use serde_json::Value;
 
 /// Runs one line and returns the single reply, checking the exchange did not change.
-fn reply(driver: &mut Driver, line: &str) -> Value {
-    let before = driver.exchange().state_hash();
+/// The demo market behind the JSON-lines front end, without a log.
+fn script() -> Script {
+    let seq = ecomatch_gateway::sequencer::Sequencer::new(ecomatch_exchange::demo::exchange());
+    Script::new(seq, false)
+}
+
+fn reply(driver: &mut Script, line: &str) -> Value {
+    let before = driver.sequencer().exchange().state_hash();
     let mut out = Vec::new();
     driver.line(line, &mut out).expect("write to a Vec");
     assert_eq!(
-        driver.exchange().state_hash(),
+        driver.sequencer().exchange().state_hash(),
         before,
         "an edge refusal changes nothing: {line}"
     );
@@ -20,7 +26,7 @@ fn reply(driver: &mut Driver, line: &str) -> Value {
     serde_json::from_str(lines[0]).expect("replies are JSON")
 }
 
-fn code(driver: &mut Driver, line: &str) -> String {
+fn code(driver: &mut Script, line: &str) -> String {
     let v = reply(driver, line);
     assert_eq!(v["type"], "reject", "{v}");
     v["code"].as_str().expect("code").to_owned()
@@ -34,7 +40,7 @@ fn order(fields: &str) -> String {
 
 #[test]
 fn every_edge_code() {
-    let mut d = Driver::new(ecomatch_exchange::demo::exchange());
+    let mut d = script();
     let cases = [
         ("not json".to_owned(), "BAD_JSON"),
         ("[1,2]".to_owned(), "BAD_JSON"),
@@ -137,7 +143,7 @@ fn every_edge_code() {
 /// The sub-account of a deposit or withdrawal: a market of one shard has only shard 0.
 #[test]
 fn shard_edge_codes() {
-    let mut d = Driver::new(ecomatch_exchange::demo::exchange());
+    let mut d = script();
     let cases = [
         (
             format!(r#"{{{AT},"op":"deposit","account":"zj-cement","amount":"1.00","shard":1}}"#),
@@ -168,7 +174,7 @@ fn shard_edge_codes() {
 
 #[test]
 fn req_id_is_echoed_on_refusals_and_queries() {
-    let mut d = Driver::new(ecomatch_exchange::demo::exchange());
+    let mut d = script();
     let v = reply(
         &mut d,
         r#"{"as":"zj-cement","at":1,"req_id":{"k":[1]},"op":"nope"}"#,
@@ -187,7 +193,7 @@ fn req_id_is_echoed_on_refusals_and_queries() {
 
 #[test]
 fn sealed_auction_edge_codes() {
-    let mut d = Driver::new(ecomatch_exchange::demo::exchange());
+    let mut d = script();
     let open = |extra: &str| {
         format!(
             r#"{{"as":"operator","at":"2026-03-02T09:00:00Z","op":"open_sealed_auction","instrument":"LS-FCS-2024","seller":"lishui-coop","offer":"1000","reserve":"45.00","opens_at":"2026-03-02T09:30:00Z","closes_at":"2026-03-02T11:30:00Z",{extra}}}"#

@@ -9,7 +9,7 @@ use ecomatch_exchange::{Exchange, Message, Output};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
-use super::shard::{Item, Outcome, Part};
+use super::core_thread::{Item, Outcome, Part};
 
 /// One shard's copy: its result and its outputs.
 pub type Copy = (Item, Vec<Output>);

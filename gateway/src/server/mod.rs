@@ -15,6 +15,7 @@
 //! One port serves `/ws`, `/healthz`, `/metrics` (Prometheus) and `/` (the dashboard).
 
 pub mod catalog;
+pub mod core_thread;
 pub mod fanout;
 pub mod health;
 pub mod http;
@@ -24,7 +25,6 @@ pub mod metrics;
 pub mod publisher;
 pub mod session;
 pub mod settings;
-pub mod shard;
 pub mod tls;
 
 use std::collections::BTreeMap;
@@ -45,14 +45,14 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::config::ConfigError;
 use crate::protocol::{Request, ShardKey};
-use crate::script::{Driver, StartError};
+use crate::sequencer::{Sequencer, StartError};
+use core_thread::{Core, Inbound};
 use ecomatch_exchange::shard::IdSpace;
 use limit::Bucket;
 use metrics::Metrics;
 use publisher::{Control, Publisher};
 use session::Identity;
 use settings::Settings;
-use shard::{Core, Inbound};
 
 /// The dashboard page, its script and its style sheet: static files embedded in the binary,
 /// so the page needs no build step and no file beside the binary.
@@ -197,13 +197,13 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
     let sources =
         crate::source::cut(&settings.market, &settings.shards).map_err(ServeError::Config)?;
     check_shard_dirs(&settings.data_dir, sources.len())?;
-    let drivers = sources
+    let sequencers = sources
         .iter()
         .enumerate()
         .map(|(k, source)| open_shard(&settings, k, source))
         .collect::<Result<Vec<_>, _>>()?;
-    let catalog = one_market(&drivers)?;
-    let owner = drivers
+    let catalog = one_market(&sequencers)?;
+    let owner = sequencers
         .iter()
         .enumerate()
         .flat_map(|(k, d)| {
@@ -215,20 +215,20 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
             names.into_iter().map(move |name| (name, k))
         })
         .collect();
-    let metrics = Arc::new(Metrics::new(drivers.len()));
+    let metrics = Arc::new(Metrics::new(sequencers.len()));
     let health = Arc::new(health::Health::default());
     let limits = &settings.limits;
     let (batch_tx, batch_rx) = crossbeam_channel::bounded(1024);
     let (control_tx, control_rx) = crossbeam_channel::bounded(65_536);
-    let states: Vec<&Exchange> = drivers.iter().map(Driver::exchange).collect();
+    let states: Vec<&Exchange> = sequencers.iter().map(Sequencer::exchange).collect();
     let mut publisher = Publisher::new(catalog.clone(), &states, Arc::clone(&metrics));
     publisher.inject_panic_at(settings.faults.publisher_panic_at);
     spawn_thread("publisher", &health, move || {
         publisher.run(&batch_rx, &control_rx);
         Ok(())
     })?;
-    warn_of_split_statuses(&drivers);
-    let shards = start_cores(drivers, limits.input_queue, &metrics, &batch_tx, &health)?;
+    warn_of_split_statuses(&sequencers);
+    let shards = start_cores(sequencers, limits.input_queue, &metrics, &batch_tx, &health)?;
     let (fan_tx, fan_rx) = crossbeam_channel::bounded(1024);
     let queues = shards.clone();
     spawn_thread("fan-out", &health, move || {
@@ -265,11 +265,11 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
 
 /// The market every shard was cut from (the catalog of names, ticks and lots), once it is
 /// sure that they were all cut from the same one.
-fn one_market(drivers: &[Driver]) -> Result<Exchange, ServeError> {
-    let first = drivers[0]
+fn one_market(sequencers: &[Sequencer]) -> Result<Exchange, ServeError> {
+    let first = sequencers[0]
         .genesis()
         .ok_or_else(|| ServeError::Config(ConfigError("shard 0 has no log".into())))?;
-    for (k, d) in drivers.iter().enumerate() {
+    for (k, d) in sequencers.iter().enumerate() {
         if d.genesis().is_none_or(|g| g.market != first.market) {
             return Err(ServeError::Config(ConfigError(format!(
                 "shard {k} was written for another market than shard 0; every shard of a data \
@@ -286,17 +286,17 @@ fn one_market(drivers: &[Driver]) -> Result<Exchange, ServeError> {
 /// made durable, or the state is no longer known to be sound, so nothing more may be
 /// acknowledged.
 fn start_cores(
-    drivers: Vec<Driver>,
+    sequencers: Vec<Sequencer>,
     queue: usize,
     metrics: &Arc<Metrics>,
-    batches: &Sender<shard::Batch>,
+    batches: &Sender<core_thread::Batch>,
     health: &Arc<health::Health>,
 ) -> Result<Vec<Sender<Inbound>>, ServeError> {
-    let mut shards = Vec::with_capacity(drivers.len());
-    for (k, driver) in drivers.into_iter().enumerate() {
+    let mut shards = Vec::with_capacity(sequencers.len());
+    for (k, sequencer) in sequencers.into_iter().enumerate() {
         let (shard_tx, shard_rx) = crossbeam_channel::bounded(queue.max(1));
         shards.push(shard_tx);
-        let core = Core::new(k, driver, Arc::clone(metrics));
+        let core = Core::new(k, sequencer, Arc::clone(metrics));
         let batch_tx = batches.clone();
         spawn_thread(&format!("core-{k}"), health, move || {
             core.run(&shard_rx, &batch_tx)
@@ -306,16 +306,17 @@ fn start_cores(
 }
 
 /// Recovers (or creates) shard `k`'s log, and checks that it was written for this shard.
-fn open_shard(settings: &Settings, k: usize, source: &Opening) -> Result<Driver, ServeError> {
+fn open_shard(settings: &Settings, k: usize, source: &Opening) -> Result<Sequencer, ServeError> {
     let dir = settings.data_dir.join(format!("shard-{k}"));
     std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
-    let (mut driver, resumed) = Driver::with_log(&dir, source, settings.fsync, settings.every)
-        .map_err(ServeError::Start)?;
+    let (mut sequencer, resumed) =
+        Sequencer::with_log(&dir, source, settings.fsync, settings.every)
+            .map_err(ServeError::Start)?;
     if k == 0 {
-        driver.inject(settings.faults.core_panic_at, settings.faults.log.clone());
+        sequencer.inject(settings.faults.core_panic_at, settings.faults.log.clone());
     }
     tracing::info!(shard = k, dir = %dir.display(), commands = resumed.commands, from_snapshot = ?resumed.from_snapshot, truncated = ?resumed.truncated, "log recovered");
-    let found = driver
+    let found = sequencer
         .genesis()
         .ok_or_else(|| ServeError::Config(ConfigError("a shard without a log".into())))?;
     let layout = |o: &Opening| {
@@ -340,7 +341,7 @@ fn open_shard(settings: &Settings, k: usize, source: &Opening) -> Result<Driver,
             },
         ))));
     }
-    Ok(driver)
+    Ok(sequencer)
 }
 
 /// Refuses a data directory whose shards do not add up: a log of a shard beyond `count` (its
@@ -401,8 +402,8 @@ fn forward_copies(rx: &crossbeam_channel::Receiver<Vec<Inbound>>, shards: &[Send
 /// of two shards' copies of one `kill` or `set_account_status` leaves that (the operator was
 /// never told "done"); `get_account` shows each shard's status, and sending the command
 /// again makes them agree.
-fn warn_of_split_statuses(drivers: &[Driver]) {
-    let Some((first, rest)) = drivers.split_first() else {
+fn warn_of_split_statuses(sequencers: &[Sequencer]) {
+    let Some((first, rest)) = sequencers.split_first() else {
         return;
     };
     let ledger = first.exchange().ledger();

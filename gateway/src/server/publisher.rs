@@ -19,10 +19,10 @@ use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+use super::core_thread::{Batch, Item, Outcome, SessionId};
 use super::fanout::{self, Gather};
 use super::market::MarketView;
 use super::metrics::{Metrics, Recorder};
-use super::shard::{Batch, Item, Outcome, SessionId};
 use crate::protocol::{self, ReqId};
 
 /// A session's queue of messages to write.

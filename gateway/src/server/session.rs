@@ -22,9 +22,9 @@ use tokio_tungstenite::tungstenite::{Message as Ws, Utf8Bytes};
 
 use super::Route;
 use super::Shared;
+use super::core_thread::{Inbound, Part, SessionId, Work};
 use super::limit::Bucket;
 use super::publisher::{Channel, Control, Kill};
-use super::shard::{Inbound, Part, SessionId, Work};
 use crate::protocol::{self, ReqId};
 
 /// Who is logged in on a session.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::{ConfigError, Source};
-use crate::script::Every;
+use crate::sequencer::Every;
 
 pub use crate::protocol::hex;
 

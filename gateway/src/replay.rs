@@ -12,7 +12,7 @@ use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_exchange::{Exchange, Message};
 
 use crate::protocol::{recipient_name, rfc3339};
-use crate::script::StartError;
+use crate::sequencer::StartError;
 
 /// What to replay and what to show.
 #[derive(Clone, Debug, Default)]

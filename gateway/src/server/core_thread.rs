@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::metrics::{Metrics, Recorder};
 use crate::protocol::{EdgeError, ReqId, Request};
-use crate::script::{Driver, Submitted};
+use crate::sequencer::{Sequencer, Submitted};
 
 /// The most commands made durable by one commit.
 const MAX_BATCH: usize = 1024;
@@ -112,18 +112,18 @@ pub struct Batch {
 /// The core thread's state.
 pub struct Core {
     index: usize,
-    driver: Driver,
+    sequencer: Sequencer,
     last_time: u64,
     fsync: Recorder,
     metrics: Arc<Metrics>,
 }
 
 impl Core {
-    /// The core of shard `index`, over its (recovered) driver.
-    pub fn new(index: usize, driver: Driver, metrics: Arc<Metrics>) -> Self {
+    /// The core of shard `index`, over its (recovered) sequencer.
+    pub fn new(index: usize, sequencer: Sequencer, metrics: Arc<Metrics>) -> Self {
         Self {
             index,
-            driver,
+            sequencer,
             last_time: 0,
             fsync: Recorder::new(),
             metrics,
@@ -146,11 +146,11 @@ impl Core {
             }
             let mine = &self.metrics.shards[self.index];
             mine.input_depth.store(rx.len() as u64, Ordering::Relaxed);
-            if let Some(e) = self.driver.take_fatal() {
+            if let Some(e) = self.sequencer.take_fatal() {
                 return Err(format!("log write failed: {e}"));
             }
             let t0 = Instant::now();
-            self.driver
+            self.sequencer
                 .sync()
                 .map_err(|e| format!("log commit failed: {e}"))?;
             self.fsync.record(t0.elapsed());
@@ -162,7 +162,7 @@ impl Core {
                 break; // the publisher is gone: shutting down
             }
         }
-        self.driver
+        self.sequencer
             .sync()
             .map_err(|e| format!("log commit failed: {e}"))
     }
@@ -171,10 +171,10 @@ impl Core {
     /// command being applied: the one an operator must look at before restarting, since a
     /// deterministic core would apply it the same way again.
     fn handle_guarded(&mut self, inbound: Inbound, batch: &mut Batch) -> Result<(), String> {
-        let before = self.driver.last_seq();
+        let before = self.sequencer.last_seq();
         catch_unwind(AssertUnwindSafe(|| self.handle(inbound, batch))).map_err(|panic| {
             let why = crate::panic::message(panic.as_ref());
-            let seq = self.driver.last_seq();
+            let seq = self.sequencer.last_seq();
             if seq > before {
                 format!("panicked while applying command {seq}: {why}")
             } else {
@@ -196,11 +196,13 @@ impl Core {
         let time = self.now();
         let start = batch.outputs.len();
         let outcome = match &inbound.work {
-            Work::Request(request) => match self.driver.submit(inbound.actor, time, request) {
+            Work::Request(request) => match self.sequencer.submit(inbound.actor, time, request) {
                 Err(e) => Outcome::Rejected(e),
-                Ok(Submitted::Query(q)) => Outcome::Answer(self.driver.answer(inbound.actor, &q)),
+                Ok(Submitted::Query(q)) => {
+                    Outcome::Answer(self.sequencer.answer(inbound.actor, &q))
+                }
                 Ok(Submitted::Applied { context }) => {
-                    batch.outputs.extend_from_slice(self.driver.outputs());
+                    batch.outputs.extend_from_slice(self.sequencer.outputs());
                     Outcome::Applied {
                         context,
                         range: start..batch.outputs.len(),
@@ -208,11 +210,11 @@ impl Core {
                 }
             },
             Work::CancelAll => {
-                let ids = self.driver.exchange().open_orders_of(inbound.actor);
+                let ids = self.sequencer.exchange().open_orders_of(inbound.actor);
                 for order_id in ids {
                     let command = Command::CancelOrder { order_id };
-                    self.driver.apply_command(inbound.actor, time, command);
-                    batch.outputs.extend_from_slice(self.driver.outputs());
+                    self.sequencer.apply_command(inbound.actor, time, command);
+                    batch.outputs.extend_from_slice(self.sequencer.outputs());
                 }
                 Outcome::Applied {
                     context: None,

@@ -1,0 +1,383 @@
+//! The sequencer: the heart of `ecomatch script --log` and of every core thread of `ecomatch
+//! serve`. It gives each command the next sequence number, appends it to the log before it is
+//! applied, applies it to the exchange, writes state-hash checkpoints and snapshots as they
+//! fall due, and makes the log durable when asked: a command's outputs may be released only
+//! after [`Sequencer::sync`]. Recovery of an existing log (its genesis decides the market)
+//! happens here too, with every invariant checked before anything is served.
+
+use std::io;
+use std::path::Path;
+
+use ecomatch_engine::id::{AccountId, InstrumentId, Seq, Timestamp};
+use ecomatch_exchange::{Command, Exchange, Sequenced};
+use ecomatch_replay::{FsyncPolicy, LogError, LogWriter};
+use serde_json::{Map, Value};
+
+use crate::config::ConfigError;
+use crate::protocol::{self, EdgeError, Query};
+use crate::source::{opening_exchange, opening_of};
+use ecomatch_exchange::opening::Opening;
+
+/// How often a logged sequencer writes state-hash checkpoints and snapshots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Every {
+    /// A checkpoint record every this many commands.
+    pub checkpoint: u64,
+    /// A snapshot file every this many commands.
+    pub snapshot: u64,
+}
+
+/// The log a sequencer writes.
+struct Journal {
+    writer: LogWriter,
+    dir: std::path::PathBuf,
+    /// The log's genesis payload, which every snapshot carries.
+    genesis: Vec<u8>,
+    every: Every,
+}
+
+/// The sequencer's state: the exchange, the public sequence numbers, the command sequence.
+pub struct Sequencer {
+    ex: Exchange,
+    seq: u64,
+    outputs: Vec<ecomatch_exchange::Output>,
+    journal: Option<Journal>,
+    /// A log write that failed: the sequencer must stop, as nothing more can be acknowledged.
+    fatal: Option<io::Error>,
+    /// A test's injected fault: panic while applying this command.
+    panic_at: Option<u64>,
+}
+
+/// What [`Sequencer::submit`] did with a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Submitted {
+    /// A query, which changes nothing and takes no sequence number: answer it with
+    /// [`Sequencer::answer`].
+    Query(Query),
+    /// A command, sequenced, logged and applied; its outputs are in [`Sequencer::outputs`].
+    Applied {
+        /// The instrument the command was about, so refusals can speak in its units.
+        context: Option<InstrumentId>,
+    },
+}
+
+/// Why a logged sequencer could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The log is damaged or unreadable.
+    Log(LogError),
+    /// The configuration (or the log's genesis) is invalid.
+    Config(ConfigError),
+    /// The recovered state breaks one of the exchange's invariants: serving it could
+    /// acknowledge trades the ledger cannot back.
+    Invariants(String),
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Log(e) => e.fmt(f),
+            Self::Config(e) => e.fmt(f),
+            Self::Invariants(why) => write!(
+                f,
+                "the recovered state breaks an invariant ({why}); nothing was served. Check \
+                 the log with `ecomatch replay --verify`, and move a damaged snapshot aside"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// What a logged start found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resumed {
+    /// Commands replayed from an existing log (0 for a new one).
+    pub commands: u64,
+    /// A torn last record that was cut off: (file, offset, bytes).
+    pub truncated: Option<(std::path::PathBuf, u64, u64)>,
+    /// The snapshot recovery started from, if any.
+    pub from_snapshot: Option<u64>,
+    /// Snapshots that could not be used, and why.
+    pub skipped_snapshots: Vec<String>,
+}
+
+impl Sequencer {
+    /// A sequencer over an exchange, without a log.
+    pub fn new(ex: Exchange) -> Self {
+        Self {
+            ex,
+            seq: 0,
+            outputs: Vec::new(),
+            journal: None,
+            fatal: None,
+            panic_at: None,
+        }
+    }
+
+    /// Injects faults for a test: a panic while applying command `panic_at`, and failing
+    /// writes or fsyncs of the log.
+    pub fn inject(&mut self, panic_at: Option<u64>, log: Option<ecomatch_replay::fault::Faults>) {
+        self.panic_at = panic_at;
+        if let (Some(j), Some(faults)) = (&mut self.journal, log) {
+            j.writer.set_io(Box::new(faults));
+        }
+    }
+
+    /// A sequencer that logs to `dir`: a new log of the market `opening` describes, or the
+    /// recovered state of the log already there (whose genesis then decides the market).
+    pub fn with_log(
+        dir: &Path,
+        opening: &Opening,
+        policy: FsyncPolicy,
+        every: Every,
+    ) -> Result<(Self, Resumed), StartError> {
+        let has_log = ecomatch_replay::reader::segments(dir).is_ok_and(|s| !s.is_empty());
+        if !has_log {
+            let ex = opening_exchange(opening).map_err(StartError::Config)?;
+            let genesis = opening.encode();
+            let writer = LogWriter::create(
+                dir,
+                &genesis,
+                policy,
+                ecomatch_replay::DEFAULT_SEGMENT_BYTES,
+            )
+            .map_err(StartError::Log)?;
+            let mut d = Self::new(ex);
+            d.journal = Some(Journal {
+                writer,
+                dir: dir.to_path_buf(),
+                genesis,
+                every,
+            });
+            return Ok((
+                d,
+                Resumed {
+                    commands: 0,
+                    truncated: None,
+                    from_snapshot: None,
+                    skipped_snapshots: Vec::new(),
+                },
+            ));
+        }
+        let mut bad_genesis = None;
+        let mut genesis_payload = Vec::new();
+        let genesis = |payload: &[u8]| {
+            genesis_payload = payload.to_vec();
+            opening_of(payload)
+                .and_then(|o| opening_exchange(&o))
+                .map_err(|e| {
+                    let msg = e.to_string();
+                    bad_genesis = Some(e);
+                    msg
+                })
+        };
+        let rec = ecomatch_replay::recover_with(dir, None, true, genesis, |_, _| {});
+        let rec = match (rec, bad_genesis) {
+            (Err(_), Some(e)) => return Err(StartError::Config(e)),
+            (r, _) => r.map_err(StartError::Log)?,
+        };
+        // Snapshots beyond the recovered log describe commands that never became durable:
+        // new commands will take those sequence numbers, so the snapshots must go.
+        for (seq, path) in ecomatch_replay::snapshot::list(dir).map_err(StartError::Log)? {
+            if seq > rec.end.last_seq {
+                std::fs::remove_file(&path)
+                    .map_err(|source| StartError::Log(LogError::Io { path, source }))?;
+            }
+        }
+        let writer = LogWriter::resume(
+            dir,
+            &rec.end,
+            policy,
+            ecomatch_replay::DEFAULT_SEGMENT_BYTES,
+        )
+        .map_err(StartError::Log)?;
+        let truncated = rec
+            .end
+            .torn
+            .as_ref()
+            .map(|t| (t.file.clone(), t.offset, t.bytes));
+        check_recovered(&rec.exchange)?;
+        let mut d = Self::new(rec.exchange);
+        d.seq = rec.end.last_seq;
+        d.journal = Some(Journal {
+            writer,
+            dir: dir.to_path_buf(),
+            genesis: genesis_payload,
+            every,
+        });
+        Ok((
+            d,
+            Resumed {
+                commands: rec.commands,
+                truncated,
+                from_snapshot: rec.from_snapshot,
+                skipped_snapshots: rec.skipped_snapshots,
+            },
+        ))
+    }
+
+    /// Checkpoints and snapshots due after the command just applied. A snapshot is written only
+    /// once the log holds its command durably, so recovery can always replay what follows it.
+    fn after_apply(&mut self) -> Result<(), LogError> {
+        let Some(j) = self.journal.as_mut() else {
+            return Ok(());
+        };
+        if self.seq % j.every.checkpoint == 0 {
+            j.writer.checkpoint(&self.ex.state_hash().0)?;
+        }
+        if self.seq % j.every.snapshot == 0 {
+            j.writer.sync()?;
+            ecomatch_replay::snapshot::write(
+                &j.dir,
+                self.seq,
+                &self.ex.state_hash().0,
+                &j.genesis,
+                &self.ex.snapshot(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The exchange.
+    pub fn exchange(&self) -> &Exchange {
+        &self.ex
+    }
+
+    /// True when the fsync policy wants the pending commands made durable now.
+    pub fn should_commit(&self) -> bool {
+        self.journal
+            .as_ref()
+            .is_some_and(|j| j.writer.should_commit())
+    }
+
+    /// Sequences, logs and applies one request of `actor` at `time`; a query is handed back
+    /// unanswered. The outputs of an applied command are in [`Sequencer::outputs`] until the
+    /// next submit; with a log they may only be released after [`Sequencer::sync`].
+    pub fn submit(
+        &mut self,
+        actor: AccountId,
+        time: Timestamp,
+        request: &protocol::Request,
+    ) -> Result<Submitted, EdgeError> {
+        let command = match protocol::to_command(&self.ex, actor, request)? {
+            Err(query) => return Ok(Submitted::Query(query)),
+            Ok(command) => command,
+        };
+        Ok(Submitted::Applied {
+            context: self.apply_command(actor, time, command),
+        })
+    }
+
+    /// Sequences, logs and applies a command built inside the server (e.g. the cancels of
+    /// cancel-on-disconnect); returns the instrument it was about.
+    pub fn apply_command(
+        &mut self,
+        actor: AccountId,
+        time: Timestamp,
+        command: Command,
+    ) -> Option<InstrumentId> {
+        self.seq += 1;
+        let context = command
+            .instrument()
+            .or_else(|| order_instrument(&self.ex, actor, &command));
+        let cmd = Sequenced {
+            seq: Seq(self.seq),
+            time,
+            actor,
+            command,
+        };
+        self.outputs.clear();
+        if let Some(j) = &mut self.journal {
+            if let Err(e) = j.writer.append(&cmd) {
+                self.fatal = Some(io::Error::other(e));
+                return context;
+            }
+        }
+        assert!(
+            self.panic_at != Some(self.seq),
+            "injected fault: a panic while applying command {}",
+            self.seq
+        );
+        self.ex.apply(&cmd, &mut self.outputs);
+        if let Err(e) = self.after_apply() {
+            self.fatal = Some(io::Error::other(e));
+        }
+        context
+    }
+
+    /// The outputs of the command applied last.
+    pub fn outputs(&self) -> &[ecomatch_exchange::Output] {
+        &self.outputs
+    }
+
+    /// A log write that failed: nothing more can be acknowledged, the caller must stop.
+    pub fn take_fatal(&mut self) -> Option<io::Error> {
+        self.fatal.take()
+    }
+
+    /// Makes every logged command durable (under the fsync policy) without writing replies:
+    /// the server releases its own once this returns.
+    pub fn sync(&mut self) -> Result<(), LogError> {
+        match &mut self.journal {
+            Some(j) => j.writer.commit(),
+            None => Ok(()),
+        }
+    }
+
+    /// The opening the log records (`None` without a log).
+    pub fn genesis(&self) -> Option<Opening> {
+        self.journal
+            .as_ref()
+            .and_then(|j| opening_of(&j.genesis).ok())
+    }
+
+    /// The last command sequence number given out.
+    pub fn last_seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The answer to a query of `actor`, as a JSON object with `to` first (its `req_id` is
+    /// added when it is written: [`protocol::text`]).
+    pub fn answer(&self, actor: AccountId, query: &Query) -> Value {
+        let body = match query {
+            Query::Book { instrument, depth } => {
+                protocol::book_snapshot(&self.ex, *instrument, *depth)
+            }
+            Query::Account => protocol::account_snapshot(&self.ex, actor),
+            Query::Gep { instrument } => protocol::gep_snapshot(&self.ex, *instrument),
+        };
+        let mut m = Map::new();
+        m.insert(
+            "to".into(),
+            protocol::recipient_name(&self.ex, ecomatch_exchange::Recipient::Account(actor)).into(),
+        );
+        if let Value::Object(body) = body {
+            m.extend(body);
+        }
+        Value::Object(m)
+    }
+}
+
+/// Runs every invariant check of the exchange on a recovered state before anything is served
+/// from it (the checks panic on the first failure; the panic becomes the refusal's reason).
+fn check_recovered(ex: &Exchange) -> Result<(), StartError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ex.check_invariants()))
+        .map_err(|panic| StartError::Invariants(crate::panic::message(panic.as_ref())))
+}
+
+/// The instrument of the order, bid or auction a command of `actor` names (before it applies).
+fn order_instrument(ex: &Exchange, actor: AccountId, command: &Command) -> Option<InstrumentId> {
+    match *command {
+        Command::AmendOrder { order_id, .. } | Command::CancelOrder { order_id } => {
+            ex.order_instrument(order_id, actor)
+        }
+        Command::AmendBid { bid_id, .. } | Command::WithdrawBid { bid_id } => {
+            ex.bid_instrument(bid_id, actor)
+        }
+        Command::SealedBid { auction_id, .. } | Command::CloseSealedAuction { auction_id } => {
+            ex.auction_instrument(auction_id)
+        }
+        _ => None,
+    }
+}
