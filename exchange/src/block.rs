@@ -4,145 +4,21 @@
 //! book. Nothing is held while a proposal is open.
 
 use ecomatch_engine::book::Side;
-use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
+use ecomatch_engine::id::{AccountId, Timestamp, TradeId};
 use ecomatch_engine::instrument::PriceBand;
-use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_engine::quantity::Cash;
 use ecomatch_risk::fee;
 
 use crate::command::{Command, Sequenced};
 use crate::output::{Message, Output, Recipient, Reject};
-use crate::state::Exchange;
+pub use crate::reject::BlockError;
+pub use crate::report::{BlockReport, BlockStatus};
+use crate::state::{Block, Exchange};
 
 /// The band of a block trade: ±30 % of the reference price (DESIGN.md §3).
 pub const BLOCK_BAND: PriceBand = PriceBand { bps: 3_000 };
 /// The most open proposals one account may have.
 pub const MAX_OPEN_PER_ACCOUNT: usize = 100;
-
-/// An open proposal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Block {
-    pub(crate) market: u32,
-    pub(crate) proposer: AccountId,
-    pub(crate) counterparty: AccountId,
-    /// The proposer's side.
-    pub(crate) side: Side,
-    pub(crate) price: Price,
-    pub(crate) qty: Qty,
-    pub(crate) expires: Timestamp,
-}
-
-impl Block {
-    fn buyer_seller(&self) -> (AccountId, AccountId) {
-        match self.side {
-            Side::Buy => (self.proposer, self.counterparty),
-            Side::Sell => (self.counterparty, self.proposer),
-        }
-    }
-}
-
-/// What became of a proposal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BlockStatus {
-    /// Open, waiting for the counterparty.
-    Proposed,
-    /// Accepted and settled.
-    Executed,
-    /// Declined by the counterparty.
-    Declined,
-    /// Withdrawn by the proposer.
-    Withdrawn,
-}
-
-impl BlockStatus {
-    /// The protocol name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Executed => "executed",
-            Self::Declined => "declined",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-}
-
-/// A report on a proposal to one of its two parties.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BlockReport {
-    /// The proposal.
-    pub block_id: u64,
-    /// The instrument.
-    pub instrument: InstrumentId,
-    /// The recipient's side.
-    pub side: Side,
-    /// The other party.
-    pub counterparty: AccountId,
-    /// Price.
-    pub price: Price,
-    /// Quantity.
-    pub qty: Qty,
-    /// The last moment it may be accepted.
-    pub expires: Timestamp,
-    /// Its state.
-    pub status: BlockStatus,
-    /// The trade, once executed.
-    pub trade_id: Option<TradeId>,
-    /// The recipient's fee, once executed.
-    pub fee: Cash,
-}
-
-/// Why a block command was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BlockError {
-    /// Below the instrument's block threshold.
-    TooSmall,
-    /// Outside ±30 % of the reference price.
-    OutsideBand,
-    /// The proposer cannot settle the block now (cash, lots, quota, status or eligibility);
-    /// the acceptor is told no more, since another account's balances are not its business.
-    CounterpartyUnable,
-    /// The instrument has no reference price to bound the block.
-    NoReference,
-    /// The proposal's expiry has passed (or is not in the future).
-    Expired,
-    /// No open proposal with this id for this account.
-    Unknown,
-    /// The counterparty is the proposer.
-    SelfTrade,
-    /// The proposer has too many open proposals.
-    Limit,
-}
-
-impl BlockError {
-    /// The stable code.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::TooSmall => "BLOCK_TOO_SMALL",
-            Self::OutsideBand => "BLOCK_OUTSIDE_BAND",
-            Self::CounterpartyUnable => "BLOCK_COUNTERPARTY_UNABLE",
-            Self::NoReference => "NO_REFERENCE_PRICE",
-            Self::Expired => "BLOCK_EXPIRED",
-            Self::Unknown => "UNKNOWN_BLOCK",
-            Self::SelfTrade => "BLOCK_SELF",
-            Self::Limit => "BLOCK_LIMIT",
-        }
-    }
-
-    /// A readable message.
-    pub const fn message(self) -> &'static str {
-        match self {
-            Self::TooSmall => "a block trade must be at least the instrument's block threshold",
-            Self::OutsideBand => "a block trade must be within ±30 % of the reference price",
-            Self::CounterpartyUnable => {
-                "the proposer cannot settle this block now; nothing was traded"
-            }
-            Self::NoReference => "the instrument has no reference price",
-            Self::Expired => "the proposal has expired",
-            Self::Unknown => "no open proposal with this id for this account",
-            Self::SelfTrade => "the counterparty must be another account",
-            Self::Limit => "too many open proposals",
-        }
-    }
-}
 
 impl Exchange {
     /// Applies a block command.

@@ -17,7 +17,7 @@ use ecomatch_risk::gate;
 
 use crate::command::OrderRequest;
 use crate::output::{Liquidity, Message, OrderReason, OrderStatus, Output, Reject};
-use crate::state::{Exchange, OpenOrder};
+use crate::state::{CallEntry, Exchange, OpenOrder};
 
 /// One order taking part in an uncross, with what decides its fate afterwards.
 #[derive(Clone, Copy, Debug)]
@@ -29,15 +29,6 @@ struct Participant {
     post_only: bool,
     /// A collected market order: never rests after the uncross.
     market: bool,
-}
-
-/// An order collected during a call phase (its holds and details are in the open orders).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct CallEntry {
-    pub(crate) id: OrderId,
-    /// The limit; `None` for a market order.
-    pub(crate) limit: Option<Price>,
-    pub(crate) tif: Tif,
 }
 
 /// An order collected for a call auction, as the exchange holds it: what tests and tools need

@@ -1,16 +1,18 @@
 //! What the exchange says: private reports to one account, public market data, and refusals.
 //! Every message is plain data (no allocation); the gateway turns it into the protocol's JSON.
 
-use core::fmt;
-
-use ecomatch_engine::book::{BookError, CancelReason, ExpireReason, Phase, Side};
-use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Timestamp, TradeId};
+use ecomatch_engine::book::{BookError, Phase, Side};
+use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate::GateError;
 use ecomatch_risk::ledger::{CashBalance, LotBalance};
 
-use crate::command::ClientOrderId;
+pub use crate::reject::Reject;
+pub use crate::report::{
+    AuctionNotice, AuctionResult, BidReport, BlockReport, FillReport, Liquidity, OrderReason,
+    OrderReport, OrderStatus, SealedFill,
+};
 
 /// Who a message is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -19,187 +21,6 @@ pub enum Recipient {
     Account(AccountId),
     /// Public market data.
     Public,
-}
-
-/// The state of an order, with FIX execution-report meaning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrderStatus {
-    /// Accepted and open, nothing filled.
-    New,
-    /// Open, partly filled.
-    PartiallyFilled,
-    /// Completely filled.
-    Filled,
-    /// Canceled (the reason says why).
-    Canceled,
-    /// Expired (IOC or FOK remainder, end of day).
-    Expired,
-    /// Open, amended.
-    Replaced,
-}
-
-impl OrderStatus {
-    /// The protocol name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::PartiallyFilled => "partially_filled",
-            Self::Filled => "filled",
-            Self::Canceled => "canceled",
-            Self::Expired => "expired",
-            Self::Replaced => "replaced",
-        }
-    }
-}
-
-/// An execution report on one order of the recipient.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OrderReport {
-    /// The order.
-    pub order_id: OrderId,
-    /// The client's id for it.
-    pub client_order_id: Option<ClientOrderId>,
-    /// The instrument.
-    pub instrument: InstrumentId,
-    /// Its side.
-    pub side: Side,
-    /// Its limit price.
-    pub price: Price,
-    /// Total quantity (filled + open + canceled part excluded).
-    pub qty: Qty,
-    /// Filled so far.
-    pub filled: Qty,
-    /// Open now.
-    pub leaves: Qty,
-    /// Its state.
-    pub status: OrderStatus,
-    /// Why it was canceled or expired.
-    pub reason: Option<OrderReason>,
-}
-
-/// Why an order was canceled or expired (its reports say `reason`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrderReason {
-    /// Canceled: by its owner, self-trade prevention, the kill switch, an operator, a
-    /// disconnect, or a reference move.
-    Canceled(CancelReason),
-    /// Expired: an IOC or FOK remainder, the end of the day, an uncross's remainder.
-    Expired(ExpireReason),
-}
-
-impl OrderReason {
-    /// The protocol name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Canceled(r) => r.as_str(),
-            Self::Expired(r) => r.as_str(),
-        }
-    }
-}
-
-/// How an order took part in a trade.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Liquidity {
-    /// It was resting.
-    Maker,
-    /// It was incoming.
-    Taker,
-    /// It was uncrossed in a call auction.
-    Auction,
-}
-
-impl Liquidity {
-    /// The protocol name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Maker => "maker",
-            Self::Taker => "taker",
-            Self::Auction => "auction",
-        }
-    }
-}
-
-/// A fill of one of the recipient's orders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FillReport {
-    /// The order.
-    pub order_id: OrderId,
-    /// The client's id for it.
-    pub client_order_id: Option<ClientOrderId>,
-    /// The instrument.
-    pub instrument: InstrumentId,
-    /// The trade.
-    pub trade_id: TradeId,
-    /// The order's side.
-    pub side: Side,
-    /// Trade price.
-    pub price: Price,
-    /// Traded quantity.
-    pub qty: Qty,
-    /// Open after the fill.
-    pub leaves: Qty,
-    /// Filled or partially filled.
-    pub status: OrderStatus,
-    /// Whether the order was resting (maker), incoming (taker), or in a call auction.
-    pub liquidity: Liquidity,
-    /// The fee charged.
-    pub fee: Cash,
-}
-
-/// Why a command was refused; nothing changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reject {
-    /// By the book.
-    Book(BookError),
-    /// By the ledger.
-    Ledger(LedgerError),
-    /// By the pre-trade gate.
-    Gate(GateError),
-    /// No such instrument.
-    UnknownInstrument(InstrumentId),
-    /// No such account.
-    UnknownAccount(AccountId),
-    /// The actor may not do this (operator commands, others' holdings).
-    NotAuthorized,
-    /// The instrument does not trade in this mode.
-    ModeNotAllowed,
-    /// A block trade command was refused.
-    Block(crate::block::BlockError),
-    /// A sealed-bid auction command was refused.
-    Sealed(crate::sealed::SealedError),
-}
-
-impl Reject {
-    /// The stable code.
-    pub const fn code(&self) -> &'static str {
-        match self {
-            Self::Book(e) => e.code(),
-            Self::Ledger(e) => e.code(),
-            Self::Gate(e) => e.code(),
-            Self::UnknownInstrument(_) => "UNKNOWN_INSTRUMENT",
-            Self::UnknownAccount(_) => "UNKNOWN_ACCOUNT",
-            Self::NotAuthorized => "NOT_AUTHORIZED",
-            Self::ModeNotAllowed => "MODE_NOT_ALLOWED",
-            Self::Block(e) => e.code(),
-            Self::Sealed(e) => e.code(),
-        }
-    }
-}
-
-impl fmt::Display for Reject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Book(e) => e.fmt(f),
-            Self::Ledger(e) => e.fmt(f),
-            Self::Gate(e) => e.fmt(f),
-            Self::UnknownInstrument(i) => write!(f, "instrument {i} does not exist"),
-            Self::UnknownAccount(a) => write!(f, "account {a} does not exist"),
-            Self::NotAuthorized => f.write_str("this account may not do that"),
-            Self::ModeNotAllowed => f.write_str("the instrument does not trade in this mode"),
-            Self::Block(e) => f.write_str(e.message()),
-            Self::Sealed(e) => f.write_str(e.message()),
-        }
-    }
 }
 
 impl From<BookError> for Reject {
@@ -288,7 +109,7 @@ pub enum Message {
         band_hi: Price,
     },
     /// A block trade proposal's state (private to each of its parties).
-    Block(crate::block::BlockReport),
+    Block(BlockReport),
     /// A public block trade (negotiated, outside the book).
     BlockTrade {
         /// The instrument.
@@ -338,11 +159,11 @@ pub enum Message {
         auction_id: u64,
     },
     /// A sealed bid's state (private to its bidder; never public before the result).
-    Bid(crate::sealed::BidReport),
+    Bid(BidReport),
     /// A trade of a sealed-bid auction, to the winning bidder and to the seller (private).
-    SealedFill(crate::sealed::SealedFill),
+    SealedFill(SealedFill),
     /// A sealed-bid auction opened: its terms and the SHA-256 of its seed (public).
-    AuctionOpened(crate::sealed::AuctionNotice),
+    AuctionOpened(AuctionNotice),
     /// A public trade of a sealed-bid auction.
     SealedTrade {
         /// The instrument.
@@ -372,7 +193,7 @@ pub enum Message {
         value: Cash,
     },
     /// A sealed-bid auction's result, with its seed revealed (public).
-    AuctionResult(crate::sealed::AuctionResult),
+    AuctionResult(AuctionResult),
 }
 
 impl Message {

@@ -10,7 +10,7 @@ use ecomatch_risk::gate::{GepRecord, Usage};
 use ecomatch_risk::ledger::Balance;
 
 use crate::command::ClientOrderId;
-use crate::sealed::{Auction, OpenBid};
+use crate::state::{Auction, OpenBid};
 use crate::state::{Exchange, OpenOrder};
 use crate::wire::{self, DecodeError, Reader, Writer};
 
@@ -282,7 +282,7 @@ fn restore_maps(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeError
         );
         ex.blocks.insert(
             id,
-            crate::block::Block {
+            crate::state::Block {
                 market,
                 proposer,
                 counterparty,
@@ -338,7 +338,7 @@ fn restore_market(ex: &mut Exchange, m: usize, r: &mut Reader<'_>) -> Result<(),
         }
         ex.markets[m]
             .call
-            .push(crate::call::CallEntry { id, limit, tif });
+            .push(crate::state::CallEntry { id, limit, tif });
         let open = OpenOrder {
             account,
             market: m as u32,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ecomatch_engine::book::{Event, OrderBook, Side};
+use ecomatch_engine::book::{Event, OrderBook, Side, Tif};
 use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
 use ecomatch_engine::instrument::Instrument;
 use ecomatch_engine::quantity::{Price, Qty};
@@ -12,8 +12,9 @@ use ecomatch_risk::gate::{Eligibility, GepRecord, Usage};
 use ecomatch_risk::ledger::Ledger;
 use rustc_hash::FxHashMap;
 
-use crate::command::{ClientOrderId, Command, Sequenced};
-use crate::output::Reject;
+use crate::command::{AuctionTerms, ClientOrderId, Command, Sequenced};
+use crate::ids::IdSpace;
+use crate::reject::Reject;
 
 /// An instrument as listed: its definition and its trading terms.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,7 +91,7 @@ pub(crate) struct Market {
     pub(crate) listing: Listing,
     pub(crate) book: OrderBook,
     /// Orders collected during a call phase, in arrival order (empty otherwise).
-    pub(crate) call: Vec<crate::call::CallEntry>,
+    pub(crate) call: Vec<CallEntry>,
 }
 
 /// An open order, with what backs it.
@@ -116,6 +117,72 @@ impl OpenOrder {
     }
 }
 
+/// An order collected during a call phase (its holds and details are in the open orders).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CallEntry {
+    pub(crate) id: OrderId,
+    /// The limit; `None` for a market order.
+    pub(crate) limit: Option<Price>,
+    pub(crate) tif: Tif,
+}
+
+/// An open proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Block {
+    pub(crate) market: u32,
+    pub(crate) proposer: AccountId,
+    pub(crate) counterparty: AccountId,
+    /// The proposer's side.
+    pub(crate) side: Side,
+    pub(crate) price: Price,
+    pub(crate) qty: Qty,
+    pub(crate) expires: Timestamp,
+}
+
+impl Block {
+    pub(crate) fn buyer_seller(&self) -> (AccountId, AccountId) {
+        match self.side {
+            Side::Buy => (self.proposer, self.counterparty),
+            Side::Sell => (self.counterparty, self.proposer),
+        }
+    }
+}
+
+/// An open auction: its terms and its bids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Auction {
+    pub(crate) market: u32,
+    pub(crate) terms: AuctionTerms,
+    /// Open bids by (bidder, bid id), so that one bidder's schedule is one range.
+    pub(crate) bids: BTreeMap<(AccountId, u64), OpenBid>,
+}
+
+/// An open bid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OpenBid {
+    pub(crate) price: Price,
+    pub(crate) qty: Qty,
+    /// Arrival: the sequence number of the command that entered it, or that last moved it
+    /// to the back (a new price or more quantity), as an amended order does.
+    pub(crate) seq: u64,
+}
+
+impl Auction {
+    /// One bidder's open bids, by bid id.
+    pub(crate) fn bids_of(&self, bidder: AccountId) -> impl Iterator<Item = (u64, OpenBid)> + '_ {
+        self.bids
+            .range((bidder, 0)..=(bidder, u64::MAX))
+            .map(|(&(_, id), &b)| (id, b))
+    }
+
+    /// Every bidder with an open bid, in account order.
+    pub(crate) fn bidders(&self) -> Vec<AccountId> {
+        let mut v: Vec<AccountId> = self.bids.keys().map(|&(a, _)| a).collect();
+        v.dedup();
+        v
+    }
+}
+
 /// The exchange core: a deterministic state machine of [`Sequenced`] commands.
 #[derive(Clone, Debug)]
 pub struct Exchange {
@@ -133,11 +200,11 @@ pub struct Exchange {
     /// Per market: the public sequence number of its last public message.
     pub(crate) public_seq: Vec<u64>,
     /// Open block trade proposals, by id.
-    pub(crate) blocks: BTreeMap<u64, crate::block::Block>,
+    pub(crate) blocks: BTreeMap<u64, Block>,
     /// The id of the last block proposal.
     pub(crate) next_block: u64,
     /// Open sealed-bid auctions, by id.
-    pub(crate) auctions: BTreeMap<u64, crate::sealed::Auction>,
+    pub(crate) auctions: BTreeMap<u64, Auction>,
     /// Every open sealed bid: its auction and bidder (derived from `auctions`).
     pub(crate) bid_index: BTreeMap<u64, (u64, AccountId)>,
     /// The id of the last sealed-bid auction.
@@ -145,7 +212,7 @@ pub struct Exchange {
     /// The id of the last sealed bid.
     pub(crate) next_bid: u64,
     /// How ids are numbered (interleaved with the other shards').
-    pub(crate) ids: crate::shard::IdSpace,
+    pub(crate) ids: IdSpace,
     /// Scratch buffer for book events, reused by every command.
     pub(crate) events: Vec<Event>,
 }
@@ -203,7 +270,7 @@ impl Exchange {
             bid_index: BTreeMap::new(),
             next_auction: 0,
             next_bid: 0,
-            ids: crate::shard::IdSpace::WHOLE,
+            ids: IdSpace::WHOLE,
             events: Vec::with_capacity(1024),
         };
         let mut out = Vec::new();

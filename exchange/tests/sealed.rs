@@ -10,7 +10,7 @@ use ecomatch_engine::book::Side;
 use ecomatch_engine::id::{AccountId, InstrumentId, Seq, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_exchange::command::AuctionTerms;
-use ecomatch_exchange::sealed::{AuctionResult, BidStatus};
+use ecomatch_exchange::report::{AuctionResult, BidStatus};
 use ecomatch_exchange::{Command, Exchange, Message, Output, Recipient, Sequenced, demo};
 use ecomatch_risk::account::AccountStatus;
 use sha2::{Digest, Sha256};

@@ -8,10 +8,11 @@ use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate;
 
-use super::{Auction, BidReason, BidReport, BidStatus, MAX_BIDS_PER_BIDDER, OpenBid, SealedError};
+use super::{BidReason, BidReport, BidStatus, MAX_BIDS_PER_BIDDER, SealedError};
 use crate::command::Sequenced;
 use crate::output::{Message, Output, Reject};
 use crate::state::Exchange;
+use crate::state::{Auction, OpenBid};
 
 /// A change to one bidder's schedule, checked and priced, ready to apply.
 struct Change {

@@ -8,9 +8,11 @@ use ecomatch_engine::book::Side;
 use ecomatch_engine::id::{AccountId, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 
-use super::{Auction, AuctionResult, BidReason, BidReport, BidStatus, SealedError, SealedFill};
+use super::{BidReason, BidReport, BidStatus, SealedError, SealedFill};
 use crate::command::{AuctionTerms, Sequenced};
 use crate::output::{Message, Output, Reject};
+use crate::report::AuctionResult;
+use crate::state::Auction;
 use crate::state::Exchange;
 
 /// One trade of the close: (bidder, price, quantity).

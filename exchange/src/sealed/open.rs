@@ -7,9 +7,11 @@ use ecomatch_engine::auction::sealed::limit_of;
 use ecomatch_engine::book::{BookError, Side};
 use sha2::{Digest, Sha256};
 
-use super::{Auction, AuctionNotice, SealedError};
+use super::SealedError;
 use crate::command::{AuctionTerms, Sequenced};
 use crate::output::{Message, Output, Reject};
+use crate::report::AuctionNotice;
+use crate::state::Auction;
 use crate::state::Exchange;
 
 impl Exchange {

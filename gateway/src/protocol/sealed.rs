@@ -2,7 +2,7 @@
 //! trades, allocations and result (public), decimals as strings, seeds in hexadecimal.
 
 use ecomatch_engine::quantity::Qty;
-use ecomatch_exchange::sealed::{AuctionNotice, AuctionResult, BidReport, SealedFill};
+use ecomatch_exchange::report::{AuctionNotice, AuctionResult, BidReport, SealedFill};
 use ecomatch_exchange::{Exchange, Message, Recipient};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
