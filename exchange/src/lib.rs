@@ -30,8 +30,10 @@
 
 pub mod block;
 mod call;
+pub mod catalog;
 pub mod command;
 pub mod demo;
+pub mod genesis;
 pub mod hash;
 mod ids;
 mod invariants;
@@ -48,6 +50,7 @@ mod trading;
 pub mod wire;
 
 pub use call::Collected;
+pub use catalog::Catalog;
 pub use command::{ClientOrderId, Command, OrderRequest, Sequenced};
 pub use output::{Message, Output, Recipient, Reject};
 pub use state::{Exchange, Genesis, GenesisError, Listing};

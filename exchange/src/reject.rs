@@ -9,6 +9,64 @@ use ecomatch_engine::id::{AccountId, InstrumentId};
 use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate::GateError;
 
+/// Every code [`Reject::code`] can return, sorted (`gateway/tests/protocol_codes.rs` checks it
+/// against the `code()` functions of the book, the ledger, the gate and this crate, and
+/// docs/PROTOCOL.md's table).
+pub const CODES: &[&str] = &[
+    "ACCOUNT_KILLED",
+    "ACCOUNT_SUSPENDED",
+    "AMEND_QTY_TOO_LOW",
+    "AUCTION_CLOSED",
+    "AUCTION_NOT_OPEN",
+    "AUCTION_SELF",
+    "AUCTION_STILL_OPEN",
+    "BAD_AUCTION_WINDOW",
+    "BAD_PURCHASE_LIMIT",
+    "BAD_RESERVE",
+    "BID_ABOVE_CAP",
+    "BID_BELOW_RESERVE",
+    "BID_LIMIT",
+    "BLOCK_COUNTERPARTY_UNABLE",
+    "BLOCK_EXPIRED",
+    "BLOCK_LIMIT",
+    "BLOCK_OUTSIDE_BAND",
+    "BLOCK_SELF",
+    "BLOCK_TOO_SMALL",
+    "BOOK_FULL",
+    "DUPLICATE_ORDER_ID",
+    "HOLD_UNDERFLOW",
+    "INSUFFICIENT_FUNDS",
+    "INSUFFICIENT_HOLDINGS",
+    "INVALID_ORDER",
+    "INVALID_PRICE",
+    "INVALID_QUANTITY",
+    "MARKET_CLOSED",
+    "MARKET_HALTED",
+    "MARKET_IN_CALL",
+    "MODE_NOT_ALLOWED",
+    "NOTIONAL_TOO_LARGE",
+    "NOT_AUTHORIZED",
+    "NOT_ELIGIBLE",
+    "NO_APPROVED_NEED",
+    "NO_GEP_RECORD",
+    "NO_REFERENCE_PRICE",
+    "ORDER_NOT_OPEN",
+    "ORDER_TOO_LARGE",
+    "OUTSIDE_AREA",
+    "OVERFLOW",
+    "POST_ONLY_WOULD_TAKE",
+    "PRICE_OUTSIDE_BAND",
+    "QUOTA_EXCEEDED",
+    "SELF_SETTLEMENT",
+    "UNKNOWN_ACCOUNT",
+    "UNKNOWN_AUCTION",
+    "UNKNOWN_BID",
+    "UNKNOWN_BLOCK",
+    "UNKNOWN_INSTRUMENT",
+    "UNKNOWN_ORDER",
+    "ZERO_AMOUNT",
+];
+
 /// Why a command was refused; nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reject {

@@ -2,88 +2,21 @@
 //! holds that back them, quota usage, and the counters. Built from a [`Genesis`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ecomatch_engine::book::{Event, OrderBook, Side, Tif};
 use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
-use ecomatch_engine::instrument::Instrument;
 use ecomatch_engine::quantity::{Price, Qty};
-use ecomatch_risk::account::{Account, AccountKind};
-use ecomatch_risk::gate::{Eligibility, GepRecord, Usage};
+use ecomatch_risk::account::AccountKind;
+use ecomatch_risk::gate::{GepRecord, Usage};
 use ecomatch_risk::ledger::Ledger;
 use rustc_hash::FxHashMap;
 
-use crate::command::{AuctionTerms, ClientOrderId, Command, Sequenced};
+use crate::catalog::Catalog;
+use crate::command::{AuctionTerms, ClientOrderId, Sequenced};
+pub use crate::genesis::{Genesis, GenesisError, Listing};
 use crate::ids::IdSpace;
 use crate::reject::Reject;
-
-/// An instrument as listed: its definition and its trading terms.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Listing {
-    /// The instrument.
-    pub instrument: Instrument,
-    /// Fee on each side of a trade, in basis points of its value.
-    pub fee_bps: u32,
-    /// Who may trade it.
-    pub eligibility: Eligibility,
-    /// The most an account may hold and have bought or open to buy, if limited.
-    pub holding_limit: Option<Qty>,
-}
-
-/// Everything the exchange starts from: listings, accounts, the fee account, and opening
-/// operator commands (initial cash, holdings, GEP records, needs) applied before the first
-/// sequenced command.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Genesis {
-    /// Instruments and their terms.
-    pub listings: Vec<Listing>,
-    /// Accounts, numbered in this order from 0.
-    pub accounts: Vec<Account>,
-    /// The operator account that receives fees and issues the opening commands.
-    pub fee_account: AccountId,
-    /// Operator commands applied at start.
-    pub opening: Vec<Command>,
-}
-
-/// Why a genesis could not start an exchange.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum GenesisError {
-    /// Two listings with one id.
-    DuplicateInstrument(InstrumentId),
-    /// Two accounts with one name.
-    DuplicateAccount(String),
-    /// The fee account is missing or not an operator.
-    FeeAccount,
-    /// A listing's fee is above 10000 bps: more than the trade's value, which no seller's
-    /// proceeds could pay.
-    Fee(InstrumentId),
-    /// An opening command was refused.
-    Opening {
-        /// Its position in `opening`.
-        index: usize,
-        /// Why.
-        reject: Reject,
-    },
-}
-
-impl core::fmt::Display for GenesisError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::DuplicateInstrument(i) => write!(f, "instrument {i} is listed twice"),
-            Self::DuplicateAccount(a) => write!(f, "account {a} is defined twice"),
-            Self::FeeAccount => f.write_str("the fee account must be an operator account"),
-            Self::Fee(i) => write!(f, "instrument {i}: fee_bps must be at most 10000"),
-            Self::Opening { index, reject } => {
-                write!(
-                    f,
-                    "opening command {index} refused: {} ({reject})",
-                    reject.code()
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for GenesisError {}
 
 /// A listed instrument with its book.
 #[derive(Clone, Debug)]
@@ -215,11 +148,14 @@ pub struct Exchange {
     pub(crate) ids: IdSpace,
     /// Scratch buffer for book events, reused by every command.
     pub(crate) events: Vec<Event>,
+    /// What the genesis fixed for good, shared with every thread that names or formats.
+    pub(crate) catalog: Arc<Catalog>,
 }
 
 impl Exchange {
     /// Builds the exchange from a genesis, applying its opening commands.
     pub fn new(genesis: Genesis) -> Result<Self, GenesisError> {
+        let catalog = Arc::new(Catalog::of(&genesis));
         let mut by_id = BTreeMap::new();
         let mut markets = Vec::with_capacity(genesis.listings.len());
         for (i, listing) in genesis.listings.into_iter().enumerate() {
@@ -272,6 +208,7 @@ impl Exchange {
             next_bid: 0,
             ids: IdSpace::WHOLE,
             events: Vec::with_capacity(1024),
+            catalog,
         };
         let mut out = Vec::new();
         for (index, command) in genesis.opening.iter().enumerate() {
@@ -285,6 +222,11 @@ impl Exchange {
                 .map_err(|reject| GenesisError::Opening { index, reject })?;
         }
         Ok(ex)
+    }
+
+    /// The catalogue of what this exchange lists and who trades: fixed since its genesis.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
     }
 
     /// The ledger (accounts and balances).

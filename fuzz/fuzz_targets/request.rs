@@ -19,14 +19,17 @@ fuzz_target!(|data: &[u8]| {
         let env = protocol::parse_line(text, script);
         if let Ok(request) = &env.request {
             let actor = DEMO.fee_account();
-            let _ = protocol::to_command(&DEMO, actor, request);
+            // At the edge against the catalogue (a market of up to 4 shards), then on the core.
+            if let Ok(draft) = protocol::convert(DEMO.catalog(), 4, request) {
+                let _ = draft.resolve(&DEMO, actor);
+            }
             let _ = request.shard_key();
         }
         if let Some(id) = &env.req_id {
-            let v = serde_json::json!({"type": "pong"});
-            let out = protocol::text(&v, Some(id));
+            let body = protocol::Body::Pong(protocol::message::Pong {});
+            let out = protocol::Framed::new(Some("public"), &body, Some(id)).text();
             assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "{out}");
         }
-        let _ = ecomatch_gateway::script::parse_time(env.at.as_ref());
+        let _ = protocol::parse_time(env.at.as_ref());
     }
 });

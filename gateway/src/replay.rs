@@ -5,13 +5,15 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use ecomatch_engine::book::Side;
 use ecomatch_engine::id::{InstrumentId, Seq, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Price, Qty};
-use ecomatch_exchange::{Exchange, Message};
 
-use crate::protocol::{recipient_name, rfc3339};
+use ecomatch_exchange::{Catalog, Exchange, Message};
+
+use crate::protocol::{recipient, rfc3339};
 use crate::sequencer::StartError;
 
 /// What to replay and what to show.
@@ -69,22 +71,20 @@ pub struct Report {
 pub fn replay(dir: &Path, opts: &Options) -> Result<Report, StartError> {
     let mut trades: Vec<TradeRow> = Vec::new();
     let mut sides: BTreeMap<TradeId, (String, String)> = BTreeMap::new();
-    // Account names and instrument steps never change after genesis: a copy of the starting
-    // exchange is enough to name them.
-    let names: std::cell::RefCell<Option<Exchange>> = std::cell::RefCell::new(None);
+    // Account names and instrument steps never change after genesis: the catalogue of the
+    // log's market is enough to name them.
+    let names: std::cell::RefCell<Option<Arc<Catalog>>> = std::cell::RefCell::new(None);
     let genesis = |payload: &[u8]| {
-        let ex = crate::source::opening_of(payload)
-            .and_then(|o| crate::source::opening_exchange(&o))
-            .map_err(|e| e.to_string())?;
-        *names.borrow_mut() = Some(ex.clone());
-        Ok(ex)
+        let opening = crate::source::opening_of(payload).map_err(|e| e.to_string())?;
+        *names.borrow_mut() = Some(Arc::new(Catalog::of(&opening.market)));
+        crate::source::opening_exchange(&opening).map_err(|e| e.to_string())
     };
     let mut collect = |cmd: &ecomatch_exchange::Sequenced, outs: &[ecomatch_exchange::Output]| {
         let names = names.borrow();
         let names = names.as_ref().expect("genesis first");
         for o in outs {
             if let Some((trade, side)) = trade_side(&o.msg) {
-                note_side(&mut sides, trade, side, recipient_name(names, o.to));
+                note_side(&mut sides, trade, side, recipient(names, o.to).into_owned());
             } else if let Some((instrument, trade_id, t, how)) = print(&o.msg) {
                 trades.push(row(
                     names, &mut sides, cmd.seq.0, instrument, trade_id, t, how,
@@ -222,7 +222,7 @@ fn note_side(
 
 /// A CSV row for a trade, with the buyer and seller noted from its fills.
 fn row(
-    names: &Exchange,
+    names: &Catalog,
     sides: &mut BTreeMap<TradeId, (String, String)>,
     seq: u64,
     instrument: InstrumentId,
@@ -234,15 +234,17 @@ fn row(
     ),
     aggressor: &str,
 ) -> TradeRow {
-    let spec = names.listing(instrument).expect("listed").instrument.spec();
+    let p = names
+        .product(instrument)
+        .expect("trades name listed instruments");
     let (buyer, seller) = sides.remove(&trade_id).unwrap_or_default();
     TradeRow {
         trade_id: trade_id.0,
         seq,
         time: rfc3339(time),
         instrument: instrument.to_string(),
-        price: price.to_decimal(spec.tick).to_string(),
-        qty: qty.to_decimal(spec.lot).to_string(),
+        price: p.price(price).to_string(),
+        qty: p.qty(qty).to_string(),
         aggressor: aggressor.into(),
         buyer,
         seller,
@@ -293,23 +295,15 @@ pub fn print_report(report: &Report, opts: &Options, out: &mut impl Write) -> io
             writeln!(out, "no instrument {name}")?;
             return Ok(());
         };
-        let v = crate::protocol::book_snapshot(ex, inst, 100);
-        writeln!(out, "book {name} ({}):", v["phase"].as_str().unwrap_or("?"))?;
-        for (label, key) in [("ask", "asks"), ("bid", "bids")] {
-            let levels = v[key].as_array().cloned().unwrap_or_default();
-            let levels: Vec<_> = if label == "ask" {
-                levels.into_iter().rev().collect()
-            } else {
-                levels
-            };
-            for l in levels {
-                writeln!(
-                    out,
-                    "  {label} {:>12} x {}",
-                    l[0].as_str().unwrap_or(""),
-                    l[1].as_str().unwrap_or("")
-                )?;
-            }
+        let book = ex.book(inst).expect("checked");
+        let p = ex.catalog().product(inst).expect("listed");
+        writeln!(out, "book {name} ({}):", book.phase().as_str())?;
+        let asks: Vec<_> = book.levels(Side::Sell).take(100).collect();
+        let bids = book.levels(Side::Buy).take(100);
+        let asks = asks.into_iter().rev().map(|l| ("ask", l));
+        for (label, l) in asks.chain(bids.map(|l| ("bid", l))) {
+            let (px, q) = (p.price(l.price).to_string(), p.qty(l.qty));
+            writeln!(out, "  {label} {px:>12} x {q}")?;
         }
     }
     Ok(())

@@ -10,12 +10,10 @@
 //! fsync policy: a reply on stdout means the command survives a crash.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::time::UNIX_EPOCH;
 
-use ecomatch_engine::id::Timestamp;
-use serde_json::{Map, Value};
+use std::sync::Arc;
 
-use crate::protocol::{self, EdgeError, Envelope};
+use crate::protocol::{self, EdgeCode, EdgeError, Envelope, Framed};
 use crate::sequencer::{Sequencer, Submitted};
 
 /// The JSON-lines front end over a sequencer, with the replies that wait for the log.
@@ -88,13 +86,10 @@ impl Script {
         let env = protocol::parse_line(trimmed, true);
         let name = env.actor.clone().unwrap_or_else(|| "?".into());
         let mut text = Vec::new();
-        match self.step(&env) {
-            Ok(lines) => lines.iter().try_for_each(|v| writeln!(text, "{v}"))?,
-            Err(e) => writeln!(
-                text,
-                "{}",
-                protocol::text(&edge_reject(&name, &e), env.req_id.as_ref())
-            )?,
+        if let Err(e) = self.step(&env, &mut text) {
+            let body = protocol::refusal(&e);
+            Framed::new(Some(&name), &body, env.req_id.as_ref()).write(&mut text);
+            text.push(b'\n');
         }
         if let Some(e) = self.seq.take_fatal() {
             return Err(e);
@@ -110,67 +105,43 @@ impl Script {
         }
     }
 
-    fn step(&mut self, env: &Envelope) -> Result<Vec<String>, EdgeError> {
+    /// Applies one request, writing its messages as lines to `text`.
+    fn step(&mut self, env: &Envelope, text: &mut Vec<u8>) -> Result<(), EdgeError> {
         if let Err(e) = &env.request {
-            if e.code == "BAD_JSON" {
+            if e.code == EdgeCode::BadJson {
                 return Err(e.clone());
             }
         }
-        let name = env
-            .actor
-            .as_deref()
-            .ok_or_else(|| EdgeError::new("BAD_REQUEST", "\"as\" must name the acting account"))?;
-        let actor = self.seq.exchange().ledger().find(name).ok_or_else(|| {
-            EdgeError::new("UNKNOWN_ACCOUNT", format!("account {name} does not exist"))
+        let name = env.actor.as_deref().ok_or_else(|| {
+            EdgeError::new(EdgeCode::BadRequest, "\"as\" must name the acting account")
         })?;
-        let time = parse_time(env.at.as_ref())?;
+        let catalog = Arc::clone(self.seq.exchange().catalog());
+        let actor = catalog.find(name).ok_or_else(|| {
+            EdgeError::new(
+                EdgeCode::UnknownAccount,
+                format!("account {name} does not exist"),
+            )
+        })?;
+        let time = protocol::parse_time(env.at.as_ref())?;
         let request = env.request.clone()?;
-        match self.seq.submit(actor, time, &request)? {
-            Submitted::Query(query) => Ok(vec![protocol::text(
-                &self.seq.answer(actor, &query),
-                env.req_id.as_ref(),
-            )]),
-            Submitted::Applied { context } => Ok(self
-                .seq
-                .outputs()
-                .iter()
-                .map(|o| {
+        let draft = protocol::convert(&catalog, 1, &request)?;
+        let mut line = |to: &str, body: &protocol::Body, req_id| {
+            Framed::new(Some(to), body, req_id).write(text);
+            text.push(b'\n');
+        };
+        match self.seq.submit(actor, time, draft)? {
+            Submitted::Query(query) => {
+                let body = protocol::answer_body(&catalog, &self.seq.answer(actor, &query));
+                line(name, &body, env.req_id.as_ref());
+            }
+            Submitted::Applied { context } => {
+                for o in self.seq.outputs() {
+                    let body = protocol::body(&catalog, o, context);
                     let id = env.req_id.as_ref().filter(|_| o.reply);
-                    protocol::text(&protocol::encode(self.seq.exchange(), o, context), id)
-                })
-                .collect()),
+                    line(&protocol::recipient(&catalog, o.to), &body, id);
+                }
+            }
         }
+        Ok(())
     }
-}
-
-/// `"at"`: RFC 3339 (`2026-03-02T09:30:00Z`, fractions allowed) or milliseconds since the epoch.
-pub fn parse_time(at: Option<&Value>) -> Result<Timestamp, EdgeError> {
-    let bad = || {
-        EdgeError::new(
-            "BAD_TIME",
-            "\"at\" must be an RFC 3339 UTC time or milliseconds since the epoch",
-        )
-    };
-    match at {
-        Some(Value::String(s)) => {
-            let t = humantime::parse_rfc3339(s).map_err(|_| bad())?;
-            let nanos = t.duration_since(UNIX_EPOCH).map_err(|_| bad())?.as_nanos();
-            u64::try_from(nanos).map(Timestamp).map_err(|_| bad())
-        }
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .and_then(|ms| ms.checked_mul(1_000_000))
-            .map(Timestamp)
-            .ok_or_else(bad),
-        _ => Err(bad()),
-    }
-}
-
-fn edge_reject(to: &str, e: &EdgeError) -> Value {
-    let mut m = Map::new();
-    m.insert("to".into(), to.into());
-    m.insert("type".into(), "reject".into());
-    m.insert("code".into(), e.code.into());
-    m.insert("message".into(), e.message.clone().into());
-    Value::Object(m)
 }

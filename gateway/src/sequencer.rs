@@ -11,10 +11,9 @@ use std::path::Path;
 use ecomatch_engine::id::{AccountId, InstrumentId, Seq, Timestamp};
 use ecomatch_exchange::{Command, Exchange, Sequenced};
 use ecomatch_replay::{FsyncPolicy, LogError, LogWriter};
-use serde_json::{Map, Value};
 
 use crate::config::ConfigError;
-use crate::protocol::{self, EdgeError, Query};
+use crate::protocol::{self, Answer, Draft, EdgeError, Query};
 use crate::source::{opening_exchange, opening_of};
 use ecomatch_exchange::opening::Opening;
 
@@ -251,16 +250,17 @@ impl Sequencer {
             .is_some_and(|j| j.writer.should_commit())
     }
 
-    /// Sequences, logs and applies one request of `actor` at `time`; a query is handed back
-    /// unanswered. The outputs of an applied command are in [`Sequencer::outputs`] until the
-    /// next submit; with a log they may only be released after [`Sequencer::sync`].
+    /// Sequences, logs and applies one converted request of `actor` at `time` (a pending
+    /// draft is converted against the state first); a query is handed back unanswered. The
+    /// outputs of an applied command are in [`Sequencer::outputs`] until the next submit; with
+    /// a log they may only be released after [`Sequencer::sync`].
     pub fn submit(
         &mut self,
         actor: AccountId,
         time: Timestamp,
-        request: &protocol::Request,
+        draft: Draft,
     ) -> Result<Submitted, EdgeError> {
-        let command = match protocol::to_command(&self.ex, actor, request)? {
+        let command = match draft.resolve(&self.ex, actor)? {
             Err(query) => return Ok(Submitted::Query(query)),
             Ok(command) => command,
         };
@@ -337,25 +337,9 @@ impl Sequencer {
         self.seq
     }
 
-    /// The answer to a query of `actor`, as a JSON object with `to` first (its `req_id` is
-    /// added when it is written: [`protocol::text`]).
-    pub fn answer(&self, actor: AccountId, query: &Query) -> Value {
-        let body = match query {
-            Query::Book { instrument, depth } => {
-                protocol::book_snapshot(&self.ex, *instrument, *depth)
-            }
-            Query::Account => protocol::account_snapshot(&self.ex, actor),
-            Query::Gep { instrument } => protocol::gep_snapshot(&self.ex, *instrument),
-        };
-        let mut m = Map::new();
-        m.insert(
-            "to".into(),
-            protocol::recipient_name(&self.ex, ecomatch_exchange::Recipient::Account(actor)).into(),
-        );
-        if let Value::Object(body) = body {
-            m.extend(body);
-        }
-        Value::Object(m)
+    /// The answer to a query of `actor`, read from the state (the caller formats it).
+    pub fn answer(&self, actor: AccountId, query: &Query) -> Answer {
+        protocol::answer(&self.ex, actor, query)
     }
 }
 

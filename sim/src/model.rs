@@ -161,7 +161,10 @@ impl Model {
     fn encodable(ex: &Exchange, cmd: &Sequenced, outputs: &[Output]) -> Result<(), String> {
         let context = cmd.command.instrument();
         for o in outputs {
-            let text = protocol::text(&protocol::encode(ex, o, context), None);
+            let catalog = ex.catalog();
+            let body = protocol::body(catalog, o, context);
+            let to = protocol::recipient(catalog, o.to);
+            let text = protocol::Framed::new(Some(&to), &body, None).text();
             ensure!(
                 serde_json::from_str::<serde_json::Value>(&text).is_ok(),
                 "unreadable output: {text}"

@@ -5,7 +5,7 @@
 use ecomatch_engine::id::{AccountId, Seq, Timestamp};
 use ecomatch_exchange::{Command, Exchange, Output, Sequenced};
 use ecomatch_gateway::protocol;
-use ecomatch_gateway::script::parse_time;
+use ecomatch_gateway::protocol::parse_time;
 
 /// What a request became.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl Node {
     pub fn line(&mut self, line: &str) -> Outcome {
         let env = protocol::parse_line(line, true);
         let Ok(request) = env.request else {
-            return Outcome::Edge(env.request.err().map_or("", |e| e.code));
+            return Outcome::Edge(env.request.err().map_or("", |e| e.code.as_str()));
         };
         let Some(actor) = env.actor.as_deref().and_then(|n| self.ex.ledger().find(n)) else {
             return Outcome::Edge("UNKNOWN_ACCOUNT");
@@ -66,7 +66,7 @@ impl Node {
             return Outcome::Edge("BAD_TIME");
         };
         match protocol::to_command(&self.ex, actor, &request) {
-            Err(e) => Outcome::Edge(e.code),
+            Err(e) => Outcome::Edge(e.code.as_str()),
             Ok(Err(_)) => Outcome::Query,
             Ok(Ok(command)) => Outcome::Applied(self.apply(actor, time, command)),
         }

@@ -9,8 +9,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ecomatch_engine::id::{InstrumentId, Seq, Timestamp};
 use ecomatch_exchange::{Command, Exchange, Output, Sequenced};
+use ecomatch_gateway::protocol::parse_time;
 use ecomatch_gateway::protocol::{self, Query};
-use ecomatch_gateway::script::parse_time;
 
 use crate::market::Market;
 use crate::model::Model;
@@ -157,10 +157,10 @@ impl Sim {
 
     fn answer(&self, actor: ecomatch_engine::id::AccountId, query: &Query) -> Result<(), String> {
         let ex = &self.ex;
-        caught("a query", || match *query {
-            Query::Book { instrument, depth } => protocol::book_snapshot(ex, instrument, depth),
-            Query::Account => protocol::account_snapshot(ex, actor),
-            Query::Gep { instrument } => protocol::gep_snapshot(ex, instrument),
+        caught("a query", || {
+            let answer = protocol::answer(ex, actor, query);
+            let body = protocol::answer_body(ex.catalog(), &answer);
+            protocol::Framed::new(None, &body, None).text()
         })
         .map(drop)
     }

@@ -20,14 +20,14 @@
 mod tests;
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use ecomatch_engine::book::{CancelReason, Side};
 use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_exchange::output::{FillReport, Liquidity, OrderReason, OrderStatus};
-use ecomatch_exchange::{Exchange, Message, Output, Recipient, Reject};
+use ecomatch_exchange::{Catalog, Exchange, Message, Output, Recipient, Reject};
 use ecomatch_risk::gate::{GateError, GepRecord, QuotaKind};
-use rust_decimal::Decimal;
 
 /// Basis points in one whole.
 const BPS: u64 = 10_000;
@@ -139,12 +139,6 @@ pub struct Alert {
     pub evidence: Vec<(&'static str, Evidence)>,
 }
 
-struct Instr {
-    tick: Decimal,
-    lot: Decimal,
-    reference: Option<Price>,
-}
-
 /// A sealed-bid auction's purchase limit, from its opening notice.
 #[derive(Clone, Copy)]
 struct SealedTerms {
@@ -154,7 +148,9 @@ struct SealedTerms {
 /// The surveillance state: the static catalog plus what the rules remember between commands.
 pub struct Surveillance {
     config: Config,
-    instruments: BTreeMap<InstrumentId, Instr>,
+    catalog: Arc<Catalog>,
+    /// The reference price in force per instrument, following every `reference_price`.
+    references: BTreeMap<InstrumentId, Price>,
     affiliation: BTreeMap<AccountId, String>,
     gep: BTreeMap<(AccountId, InstrumentId), GepRecord>,
     cancels: BTreeMap<AccountId, VecDeque<u64>>,
@@ -168,22 +164,22 @@ pub struct Surveillance {
 }
 
 impl Surveillance {
-    /// Surveillance of the market `catalog` describes (accounts, affiliations, instruments,
-    /// references, GEP records), with the default thresholds.
-    pub fn new(catalog: &Exchange) -> Self {
+    /// Surveillance of the market `catalog` describes (accounts, affiliations, instruments),
+    /// with the default thresholds; [`Self::include`] then adds each shard's state.
+    pub fn new(catalog: Arc<Catalog>) -> Self {
         Self::with_config(catalog, Config::default())
     }
 
     /// Surveillance with the given thresholds.
-    pub fn with_config(catalog: &Exchange, config: Config) -> Self {
+    pub fn with_config(catalog: Arc<Catalog>, config: Config) -> Self {
         let affiliation = catalog
-            .ledger()
-            .accounts()
-            .filter_map(|(id, a)| a.affiliation.clone().map(|g| (id, g)))
+            .parties()
+            .filter_map(|(id, p)| p.affiliation.clone().map(|g| (id, g)))
             .collect();
-        let mut s = Self {
+        Self {
             config,
-            instruments: BTreeMap::new(),
+            catalog,
+            references: BTreeMap::new(),
             affiliation,
             gep: BTreeMap::new(),
             cancels: BTreeMap::new(),
@@ -192,24 +188,17 @@ impl Surveillance {
             fills: BTreeMap::new(),
             auction_buys: BTreeMap::new(),
             auction_volume: BTreeMap::new(),
-        };
-        s.include(catalog);
-        s
+        }
     }
 
-    /// Watches the instruments of another shard too: their ticks, lots and references, and
-    /// the GEP records kept there. Accounts are the same in every shard.
+    /// Takes in what a shard's (recovered) state knows that the catalogue does not: the
+    /// reference prices in force and the GEP records kept there.
     pub fn include(&mut self, shard: &Exchange) {
         for listing in shard.listings() {
             let spec = listing.instrument.spec();
-            self.instruments.insert(
-                spec.id,
-                Instr {
-                    tick: spec.tick,
-                    lot: spec.lot,
-                    reference: spec.reference_price,
-                },
-            );
+            if let Some(r) = spec.reference_price {
+                self.references.insert(spec.id, r);
+            }
             for (account, _) in shard.ledger().accounts() {
                 if let Some(r) = shard.gep_record(account, spec.id) {
                     self.gep.insert((account, spec.id), r);
@@ -291,9 +280,7 @@ impl Surveillance {
                     instrument, price, ..
                 },
             ) => {
-                if let Some(i) = self.instruments.get_mut(&instrument) {
-                    i.reference = Some(price);
-                }
+                self.references.insert(instrument, price);
             }
             (_, Message::AuctionOpened(n)) => {
                 let terms = SealedTerms {
@@ -317,17 +304,16 @@ impl Surveillance {
 
     /// A price as the protocol writes it: in the instrument's unit, with the tick's places.
     fn px(&self, instrument: InstrumentId, p: Price) -> String {
-        self.instruments.get(&instrument).map_or_else(
-            || p.ticks().to_string(),
-            |i| p.to_decimal(i.tick).to_string(),
-        )
+        self.catalog
+            .product(instrument)
+            .map_or_else(|| p.ticks().to_string(), |x| x.price(p).to_string())
     }
 
     /// A quantity as the protocol writes it: in the instrument's unit, with the lot's places.
     fn q(&self, instrument: InstrumentId, q: Qty) -> String {
-        self.instruments
-            .get(&instrument)
-            .map_or_else(|| q.lots().to_string(), |i| q.to_decimal(i.lot).to_string())
+        self.catalog
+            .product(instrument)
+            .map_or_else(|| q.lots().to_string(), |x| x.qty(q).to_string())
     }
 
     /// The evidence of a price-band refusal, in the instrument's prices.
@@ -351,7 +337,7 @@ impl Surveillance {
                 (Some(price), lo, hi)
             } else {
                 // A block: the band is ±30 % of the reference in force.
-                let reference = self.instruments.get(&i).and_then(|x| x.reference);
+                let reference = self.references.get(&i).copied();
                 let Some(reference) = reference else {
                     evidence.push(("message", r.to_string().into()));
                     return evidence;
@@ -546,7 +532,7 @@ impl Surveillance {
         price: Price,
         alerts: &mut Vec<Alert>,
     ) {
-        let Some(reference) = self.instruments.get(&instrument).and_then(|i| i.reference) else {
+        let Some(&reference) = self.references.get(&instrument) else {
             return;
         };
         let (p, r) = (u128::from(price.ticks()), u128::from(reference.ticks()));

@@ -25,7 +25,8 @@ impl Market {
     fn with(genesis: ecomatch_exchange::Genesis, config: Config) -> Self {
         let mut ex = Exchange::new(genesis).expect("genesis");
         ex.open_all_markets();
-        let surv = Surveillance::with_config(&ex, config);
+        let mut surv = Surveillance::with_config(std::sync::Arc::clone(ex.catalog()), config);
+        surv.include(&ex);
         Self {
             ex,
             surv,

@@ -1,5 +1,8 @@
-//! Requests into exchange commands: names into ids, and decimals into ticks, lots and fen,
-//! exactly (a price off the tick is refused, never rounded).
+//! Requests into exchange commands, at the edge: names into ids and decimals into ticks, lots
+//! and fen, exactly (a price off the tick is refused, never rounded), against the catalogue,
+//! so that the core thread never parses. Three requests name an order, a bid or an auction
+//! whose instrument only the state knows; they leave the edge as a [`Pending`] draft with
+//! their decimals read, and the core converts them with that instrument's tick and lot.
 
 use core::str::FromStr;
 
@@ -7,6 +10,7 @@ use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
 use ecomatch_engine::id::{AccountId, InstrumentId, OrderId};
 use ecomatch_engine::quantity::{Cash, ConvertError, Price, Qty};
+use ecomatch_exchange::catalog::{Catalog, Product};
 use ecomatch_exchange::command::AuctionTerms;
 use ecomatch_exchange::sealed::DEFAULT_LIMIT_BPS;
 use ecomatch_exchange::{ClientOrderId, Command, Exchange, OrderRequest};
@@ -14,41 +18,89 @@ use ecomatch_risk::account::AccountStatus;
 use ecomatch_risk::gate::GepRecord;
 use rust_decimal::Decimal;
 
-use super::EdgeError;
+use super::error::{EdgeCode, EdgeError};
+use super::format::parse_time;
 use super::request::{
     AmendBidReq, AmendReq, CashReq, FormatW, KindW, NewOrderReq, OpenAuctionReq, PhaseW, QtyReq,
     Query, Request, SideW, StatusW, StpW, TieBreakW, TifW, UndersubscribedW,
 };
 
-fn instrument(ex: &Exchange, s: &str) -> Result<InstrumentId, EdgeError> {
+/// A request converted at the edge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Draft {
+    /// A command, ready to be sequenced.
+    Command(Command),
+    /// A query, which takes no sequence number.
+    Query(Query),
+    /// A command whose prices and quantities wait for the instrument of what it names.
+    Pending(Pending),
+}
+
+/// A command naming an order, a bid or an auction, with its decimals read but not yet in
+/// that instrument's ticks and lots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// `amend_order`.
+    AmendOrder {
+        /// The order.
+        order_id: OrderId,
+        /// The new price.
+        price: Option<Decimal>,
+        /// The new total quantity.
+        qty: Option<Decimal>,
+    },
+    /// `sealed_bid`.
+    SealedBid {
+        /// The auction.
+        auction_id: u64,
+        /// The bid's price.
+        price: Decimal,
+        /// The bid's quantity.
+        qty: Decimal,
+    },
+    /// `amend_bid`.
+    AmendBid {
+        /// The bid.
+        bid_id: u64,
+        /// The new price.
+        price: Option<Decimal>,
+        /// The new quantity.
+        qty: Option<Decimal>,
+    },
+}
+
+fn instrument<'c>(catalog: &'c Catalog, s: &str) -> Result<&'c Product, EdgeError> {
     InstrumentId::new(s)
         .ok()
-        .filter(|id| ex.listing(*id).is_some())
+        .and_then(|id| catalog.product(id))
         .ok_or_else(|| {
             EdgeError::new(
-                "UNKNOWN_INSTRUMENT",
+                EdgeCode::UnknownInstrument,
                 format!("instrument {s} does not exist"),
             )
         })
 }
 
-fn account(ex: &Exchange, s: &str) -> Result<AccountId, EdgeError> {
-    ex.ledger()
-        .find(s)
-        .ok_or_else(|| EdgeError::new("UNKNOWN_ACCOUNT", format!("account {s} does not exist")))
+fn account(catalog: &Catalog, s: &str) -> Result<AccountId, EdgeError> {
+    catalog.find(s).ok_or_else(|| {
+        EdgeError::new(
+            EdgeCode::UnknownAccount,
+            format!("account {s} does not exist"),
+        )
+    })
 }
 
 /// `get_book`: the instrument, and a depth inside the contract's 1–100 levels.
-fn book_query(ex: &Exchange, r: &super::request::BookReq) -> Result<Query, EdgeError> {
+fn book_query(catalog: &Catalog, r: &super::request::BookReq) -> Result<Query, EdgeError> {
     let depth = usize::from(r.depth.unwrap_or(10));
     if !(1..=100).contains(&depth) {
         return Err(EdgeError::new(
-            "BAD_DEPTH",
+            EdgeCode::BadDepth,
             format!("depth {depth}: from 1 to 100 levels"),
         ));
     }
     Ok(Query::Book {
-        instrument: instrument(ex, &r.instrument)?,
+        instrument: instrument(catalog, &r.instrument)?.id,
         depth,
     })
 }
@@ -61,7 +113,7 @@ fn decimal(field: &str, s: &str) -> Result<Decimal, EdgeError> {
         .flatten()
         .ok_or_else(|| {
             EdgeError::new(
-                "BAD_DECIMAL",
+                EdgeCode::BadDecimal,
                 format!("{field}: {s:?} is not a plain decimal number"),
             )
         })
@@ -70,57 +122,45 @@ fn decimal(field: &str, s: &str) -> Result<Decimal, EdgeError> {
 fn converted<T>(field: &str, r: Result<T, ConvertError>) -> Result<T, EdgeError> {
     r.map_err(|e| {
         let code = match (field, e) {
-            (_, ConvertError::Negative) => "NEGATIVE_VALUE",
-            (_, ConvertError::TooLarge | ConvertError::BadStep) => "VALUE_TOO_LARGE",
-            ("price", ConvertError::NotMultiple { .. }) => "PRICE_NOT_ON_TICK",
-            ("amount", ConvertError::NotMultiple { .. }) => "AMOUNT_NOT_IN_FEN",
-            (_, ConvertError::NotMultiple { .. }) => "QTY_NOT_ON_LOT",
+            (_, ConvertError::Negative) => EdgeCode::NegativeValue,
+            (_, ConvertError::TooLarge | ConvertError::BadStep) => EdgeCode::ValueTooLarge,
+            ("price", ConvertError::NotMultiple { .. }) => EdgeCode::PriceNotOnTick,
+            ("amount", ConvertError::NotMultiple { .. }) => EdgeCode::AmountNotInFen,
+            (_, ConvertError::NotMultiple { .. }) => EdgeCode::QtyNotOnLot,
         };
         EdgeError::new(code, format!("{field}: {e}"))
     })
 }
 
-fn price(ex: &Exchange, inst: InstrumentId, s: &str) -> Result<Price, EdgeError> {
-    let tick = ex
-        .listing(inst)
-        .expect("checked instrument")
-        .instrument
-        .spec()
-        .tick;
-    converted("price", Price::from_decimal(decimal("price", s)?, tick))
+/// A price read, in the product's ticks.
+fn ticks(p: &Product, d: Decimal) -> Result<Price, EdgeError> {
+    converted("price", Price::from_decimal(d, p.tick))
 }
 
-fn qty(ex: &Exchange, inst: InstrumentId, field: &str, s: &str) -> Result<Qty, EdgeError> {
-    let lot = ex
-        .listing(inst)
-        .expect("checked instrument")
-        .instrument
-        .spec()
-        .lot;
-    converted(field, Qty::from_decimal(decimal(field, s)?, lot))
+/// A quantity read, in the product's lots.
+fn lots(p: &Product, field: &str, d: Decimal) -> Result<Qty, EdgeError> {
+    converted(field, Qty::from_decimal(d, p.lot))
 }
 
-fn cash(s: &str) -> Result<Cash, EdgeError> {
-    converted("amount", Cash::from_decimal(decimal("amount", s)?))
+fn price(p: &Product, s: &str) -> Result<Price, EdgeError> {
+    ticks(p, decimal("price", s)?)
 }
 
-/// The amount of a deposit or withdrawal, once its shard is known to be this exchange.
-fn cash_of_shard(ex: &Exchange, r: &CashReq) -> Result<Cash, EdgeError> {
-    let (index, count) = ex.id_space().place();
+fn qty(p: &Product, field: &str, s: &str) -> Result<Qty, EdgeError> {
+    lots(p, field, decimal(field, s)?)
+}
+
+/// The amount of a deposit or withdrawal in a market of `shards` shards.
+fn cash_of_shard(shards: u32, r: &CashReq) -> Result<Cash, EdgeError> {
     match r.shard {
-        Some(k) if k >= count => Err(EdgeError::new(
-            "UNKNOWN_SHARD",
+        Some(k) if k >= shards => Err(EdgeError::new(
+            EdgeCode::UnknownShard,
             format!(
-                "shard {k} does not exist: this market has {count} (0 to {})",
-                count - 1
+                "shard {k} does not exist: this market has {shards} (0 to {})",
+                shards - 1
             ),
         )),
-        // Only a misrouted request gets here: the server sends each to its shard.
-        Some(k) if k != index => Err(EdgeError::new(
-            "WRONG_SHARD",
-            format!("shard {index} received a request for shard {k}"),
-        )),
-        _ => cash(&r.amount),
+        _ => converted("amount", Cash::from_decimal(decimal("amount", &r.amount)?)),
     }
 }
 
@@ -131,181 +171,191 @@ impl CashReq {
     }
 }
 
-fn block_id(s: &str) -> Result<u64, EdgeError> {
+/// An id: a decimal string.
+fn id_of(field: &str, code: EdgeCode, s: &str) -> Result<u64, EdgeError> {
     s.parse::<u64>()
-        .map_err(|_| EdgeError::new("BAD_BLOCK_ID", format!("block_id {s:?} is not a block id")))
+        .map_err(|_| EdgeError::new(code, format!("{field} {s:?} is not an id")))
 }
 
 fn order_id(s: &str) -> Result<OrderId, EdgeError> {
-    s.parse::<u64>()
-        .map(OrderId)
-        .map_err(|_| EdgeError::new("BAD_ORDER_ID", format!("order_id {s:?} is not an order id")))
+    id_of("order_id", EdgeCode::BadOrderId, s).map(OrderId)
 }
 
-/// Converts a request of `actor` into a command, or a query, with exact decimals.
-pub fn to_command(
-    ex: &Exchange,
-    actor: AccountId,
-    req: &Request,
-) -> Result<Result<Command, Query>, EdgeError> {
-    Ok(Ok(match req {
-        Request::NewOrder(r) => Command::NewOrder(new_order(ex, r)?),
+fn block_id(s: &str) -> Result<u64, EdgeError> {
+    id_of("block_id", EdgeCode::BadBlockId, s)
+}
+
+const fn side(s: SideW) -> Side {
+    match s {
+        SideW::Buy => Side::Buy,
+        SideW::Sell => Side::Sell,
+    }
+}
+
+/// Converts a request against the catalogue of a market of `shards` shards, with exact
+/// decimals.
+pub fn convert(catalog: &Catalog, shards: u32, req: &Request) -> Result<Draft, EdgeError> {
+    let command = match req {
+        Request::NewOrder(r) => Command::NewOrder(new_order(catalog, r)?),
         Request::CancelOrder(r) => Command::CancelOrder {
             order_id: order_id(&r.order_id)?,
         },
         Request::OperatorCancel(r) => Command::OperatorCancel {
             order_id: order_id(&r.order_id)?,
         },
-        Request::AmendOrder(r) => amend(ex, actor, r)?,
-        Request::Deposit(r) => Command::Deposit {
-            account: account(ex, &r.account)?,
-            amount: cash_of_shard(ex, r)?,
-        },
-        Request::Withdraw(r) => Command::Withdraw {
-            account: account(ex, &r.account)?,
-            amount: cash_of_shard(ex, r)?,
-        },
-        Request::Issue(r) | Request::Retire(r) | Request::SetNeed(r) => qty_command(ex, req, r)?,
-        Request::SetGep(r) => {
-            let inst = instrument(ex, &r.instrument)?;
-            let target = qty(ex, inst, "target", &r.target)?.lots();
-            let achieved = qty(ex, inst, "achieved", &r.achieved)?.lots();
-            Command::SetGep {
-                account: account(ex, &r.account)?,
-                instrument: inst,
-                record: GepRecord { target, achieved },
-            }
+        Request::AmendOrder(r) => return amend(r),
+        Request::Deposit(r) | Request::Withdraw(r) => cash_command(catalog, shards, req, r)?,
+        Request::Issue(r) | Request::Retire(r) | Request::SetNeed(r) => {
+            qty_command(catalog, req, r)?
         }
+        Request::SetGep(r) => set_gep(catalog, r)?,
         Request::SetReferencePrice(r) => {
-            let inst = instrument(ex, &r.instrument)?;
+            let p = instrument(catalog, &r.instrument)?;
             Command::SetReferencePrice {
-                instrument: inst,
-                price: price(ex, inst, &r.price)?,
+                instrument: p.id,
+                price: price(p, &r.price)?,
             }
         }
-        Request::SetPhase(r) => {
-            let phase = match r.phase {
-                PhaseW::Closed => Phase::Closed,
-                PhaseW::Continuous => Phase::Continuous,
-                PhaseW::Halted => Phase::Halted,
-                PhaseW::Call => Phase::Call,
-            };
-            Command::SetPhase {
-                instrument: instrument(ex, &r.instrument)?,
-                phase,
-            }
-        }
-        Request::SetAccountStatus(r) => {
-            let status = match r.status {
-                StatusW::Active => AccountStatus::Active,
-                StatusW::Suspended => AccountStatus::Suspended,
-            };
-            Command::SetAccountStatus {
-                account: account(ex, &r.account)?,
-                status,
-            }
-        }
-        Request::ProposeBlock(r) => {
-            let inst = instrument(ex, &r.instrument)?;
-            Command::ProposeBlock {
-                instrument: inst,
-                counterparty: account(ex, &r.counterparty)?,
-                side: if r.side == SideW::Buy {
-                    Side::Buy
-                } else {
-                    Side::Sell
-                },
-                price: price(ex, inst, &r.price)?,
-                qty: qty(ex, inst, "qty", &r.qty)?,
-                expires: crate::script::parse_time(Some(&r.expires_at))?,
-            }
-        }
+        Request::SetPhase(r) => set_phase(catalog, r)?,
+        Request::SetAccountStatus(r) => set_status(catalog, r)?,
+        Request::Kill(r) => Command::Kill {
+            account: account(catalog, &r.account)?,
+        },
+        Request::ProposeBlock(r) => propose_block(catalog, r)?,
         Request::AcceptBlock(r) => Command::AcceptBlock {
             block_id: block_id(&r.block_id)?,
         },
         Request::DeclineBlock(r) => Command::DeclineBlock {
             block_id: block_id(&r.block_id)?,
         },
-        Request::OpenSealedAuction(_)
-        | Request::SealedBid(_)
-        | Request::AmendBid(_)
-        | Request::WithdrawBid(_)
-        | Request::CloseSealedAuction(_) => sealed_command(ex, actor, req)?,
-        Request::Kill(r) => Command::Kill {
-            account: account(ex, &r.account)?,
-        },
-        Request::GetBook(r) => return book_query(ex, r).map(Err),
-        Request::GetAccount(_) => return Ok(Err(Query::Account)),
-        Request::GetGep(r) => {
-            return Ok(Err(Query::Gep {
-                instrument: instrument(ex, &r.instrument)?,
-            }));
-        }
-    }))
-}
-
-/// The commands of sealed-bid auctions.
-fn sealed_command(ex: &Exchange, actor: AccountId, req: &Request) -> Result<Command, EdgeError> {
-    Ok(match req {
-        Request::OpenSealedAuction(r) => Command::OpenSealedAuction(open_auction(ex, r)?),
-        Request::SealedBid(r) => {
-            let auction_id = id_of("auction_id", "BAD_AUCTION_ID", &r.auction_id)?;
-            let inst = ex
-                .auction_instrument(auction_id)
-                .ok_or_else(|| EdgeError::new("UNKNOWN_AUCTION", "no open auction with this id"))?;
-            Command::SealedBid {
-                auction_id,
-                price: price(ex, inst, &r.price)?,
-                qty: qty(ex, inst, "qty", &r.qty)?,
-            }
-        }
-        Request::AmendBid(r) => amend_bid(ex, actor, r)?,
+        Request::OpenSealedAuction(r) => Command::OpenSealedAuction(open_auction(catalog, r)?),
+        Request::SealedBid(r) => return sealed_bid(r),
+        Request::AmendBid(r) => return amend_bid(r),
         Request::WithdrawBid(r) => Command::WithdrawBid {
-            bid_id: id_of("bid_id", "BAD_BID_ID", &r.bid_id)?,
+            bid_id: id_of("bid_id", EdgeCode::BadBidId, &r.bid_id)?,
         },
         Request::CloseSealedAuction(r) => Command::CloseSealedAuction {
-            auction_id: id_of("auction_id", "BAD_AUCTION_ID", &r.auction_id)?,
+            auction_id: id_of("auction_id", EdgeCode::BadAuctionId, &r.auction_id)?,
         },
-        _ => unreachable!("only sealed-bid auction requests come here"),
+        Request::GetBook(r) => return book_query(catalog, r).map(Draft::Query),
+        Request::GetAccount(_) => return Ok(Draft::Query(Query::Account)),
+        Request::GetGep(r) => {
+            return Ok(Draft::Query(Query::Gep {
+                instrument: instrument(catalog, &r.instrument)?.id,
+            }));
+        }
+    };
+    Ok(Draft::Command(command))
+}
+
+fn cash_command(
+    catalog: &Catalog,
+    shards: u32,
+    req: &Request,
+    r: &CashReq,
+) -> Result<Command, EdgeError> {
+    let (account, amount) = (account(catalog, &r.account)?, cash_of_shard(shards, r)?);
+    Ok(if matches!(req, Request::Deposit(_)) {
+        Command::Deposit { account, amount }
+    } else {
+        Command::Withdraw { account, amount }
     })
 }
 
-fn qty_command(ex: &Exchange, req: &Request, r: &QtyReq) -> Result<Command, EdgeError> {
-    let inst = instrument(ex, &r.instrument)?;
-    let (account, qty) = (account(ex, &r.account)?, qty(ex, inst, "qty", &r.qty)?);
+fn set_gep(catalog: &Catalog, r: &super::request::GepReq) -> Result<Command, EdgeError> {
+    let p = instrument(catalog, &r.instrument)?;
+    let record = GepRecord {
+        target: qty(p, "target", &r.target)?.lots(),
+        achieved: qty(p, "achieved", &r.achieved)?.lots(),
+    };
+    Ok(Command::SetGep {
+        account: account(catalog, &r.account)?,
+        instrument: p.id,
+        record,
+    })
+}
+
+fn set_phase(catalog: &Catalog, r: &super::request::PhaseReq) -> Result<Command, EdgeError> {
+    Ok(Command::SetPhase {
+        instrument: instrument(catalog, &r.instrument)?.id,
+        phase: match r.phase {
+            PhaseW::Closed => Phase::Closed,
+            PhaseW::Continuous => Phase::Continuous,
+            PhaseW::Halted => Phase::Halted,
+            PhaseW::Call => Phase::Call,
+        },
+    })
+}
+
+fn set_status(catalog: &Catalog, r: &super::request::StatusReq) -> Result<Command, EdgeError> {
+    Ok(Command::SetAccountStatus {
+        account: account(catalog, &r.account)?,
+        status: match r.status {
+            StatusW::Active => AccountStatus::Active,
+            StatusW::Suspended => AccountStatus::Suspended,
+        },
+    })
+}
+
+fn propose_block(
+    catalog: &Catalog,
+    r: &super::request::ProposeBlockReq,
+) -> Result<Command, EdgeError> {
+    let p = instrument(catalog, &r.instrument)?;
+    Ok(Command::ProposeBlock {
+        instrument: p.id,
+        counterparty: account(catalog, &r.counterparty)?,
+        side: side(r.side),
+        price: price(p, &r.price)?,
+        qty: qty(p, "qty", &r.qty)?,
+        expires: parse_time(Some(&r.expires_at))?,
+    })
+}
+
+fn sealed_bid(r: &super::request::SealedBidReq) -> Result<Draft, EdgeError> {
+    Ok(Draft::Pending(Pending::SealedBid {
+        auction_id: id_of("auction_id", EdgeCode::BadAuctionId, &r.auction_id)?,
+        price: decimal("price", &r.price)?,
+        qty: decimal("qty", &r.qty)?,
+    }))
+}
+
+fn qty_command(catalog: &Catalog, req: &Request, r: &QtyReq) -> Result<Command, EdgeError> {
+    let p = instrument(catalog, &r.instrument)?;
+    let (account, instrument, qty) = (account(catalog, &r.account)?, p.id, qty(p, "qty", &r.qty)?);
     Ok(match req {
         Request::Issue(_) => Command::Issue {
             account,
-            instrument: inst,
+            instrument,
             qty,
         },
         Request::Retire(_) => Command::Retire {
             account,
-            instrument: inst,
+            instrument,
             qty,
         },
         _ => Command::SetNeed {
             account,
-            instrument: inst,
+            instrument,
             qty,
         },
     })
 }
 
-fn new_order(ex: &Exchange, r: &NewOrderReq) -> Result<OrderRequest, EdgeError> {
-    let inst = instrument(ex, &r.instrument)?;
-    let price = match (r.kind, &r.price) {
-        (KindW::Limit, Some(p)) => Some(price(ex, inst, p)?),
+fn new_order(catalog: &Catalog, r: &NewOrderReq) -> Result<OrderRequest, EdgeError> {
+    let p = instrument(catalog, &r.instrument)?;
+    let limit = match (r.kind, &r.price) {
+        (KindW::Limit, Some(x)) => Some(price(p, x)?),
         (KindW::Limit, None) => {
             return Err(EdgeError::new(
-                "MISSING_PRICE",
+                EdgeCode::MissingPrice,
                 "a limit order needs a price",
             ));
         }
         (KindW::Market, None) => None,
         (KindW::Market, Some(_)) => {
             return Err(EdgeError::new(
-                "UNEXPECTED_PRICE",
+                EdgeCode::UnexpectedPrice,
                 "a market order has no price",
             ));
         }
@@ -313,22 +363,18 @@ fn new_order(ex: &Exchange, r: &NewOrderReq) -> Result<OrderRequest, EdgeError> 
     let client_order_id = match &r.client_order_id {
         Some(s) => Some(ClientOrderId::new(s).ok_or_else(|| {
             EdgeError::new(
-                "BAD_CLIENT_ORDER_ID",
+                EdgeCode::BadClientOrderId,
                 "client_order_id: 1 to 36 printable ASCII characters",
             )
         })?),
         None => None,
     };
-    let default_tif = if price.is_some() { Tif::Gtc } else { Tif::Ioc };
+    let default_tif = if limit.is_some() { Tif::Gtc } else { Tif::Ioc };
     Ok(OrderRequest {
-        instrument: inst,
-        side: if r.side == SideW::Buy {
-            Side::Buy
-        } else {
-            Side::Sell
-        },
-        price,
-        qty: qty(ex, inst, "qty", &r.qty)?,
+        instrument: p.id,
+        side: side(r.side),
+        price: limit,
+        qty: qty(p, "qty", &r.qty)?,
         tif: r.tif.map_or(default_tif, |t| match t {
             TifW::Gtc => Tif::Gtc,
             TifW::Day => Tif::Day,
@@ -346,41 +392,38 @@ fn new_order(ex: &Exchange, r: &NewOrderReq) -> Result<OrderRequest, EdgeError> 
     })
 }
 
-fn amend(ex: &Exchange, actor: AccountId, r: &AmendReq) -> Result<Command, EdgeError> {
-    let id = order_id(&r.order_id)?;
-    if r.price.is_none() && r.qty.is_none() {
+/// The new price and quantity of an amendment, read; one of them must be given.
+fn amendment(
+    op: &str,
+    price: Option<&str>,
+    qty: Option<&str>,
+) -> Result<(Option<Decimal>, Option<Decimal>), EdgeError> {
+    if price.is_none() && qty.is_none() {
         return Err(EdgeError::new(
-            "BAD_REQUEST",
-            "amend_order needs a price or a qty",
+            EdgeCode::BadRequest,
+            format!("{op} needs a price or a qty"),
         ));
     }
-    // Converting needs the order's instrument. Another account's order, or one that is not
-    // open, is passed on unconverted so that the exchange refuses it as unknown (an edge error
-    // about ticks would reveal that someone else's order exists).
-    let Some(inst) = ex.order_instrument(id, actor) else {
-        return Ok(Command::AmendOrder {
-            order_id: id,
-            price: None,
-            qty: None,
-        });
-    };
-    let price = r.price.as_deref().map(|p| price(ex, inst, p)).transpose()?;
-    let qty = r
-        .qty
-        .as_deref()
-        .map(|q| qty(ex, inst, "qty", q))
-        .transpose()?;
-    Ok(Command::AmendOrder {
-        order_id: id,
-        price,
-        qty,
-    })
+    Ok((
+        price.map(|x| decimal("price", x)).transpose()?,
+        qty.map(|x| decimal("qty", x)).transpose()?,
+    ))
 }
 
-/// An auction or bid id: a decimal string.
-fn id_of(field: &str, code: &'static str, s: &str) -> Result<u64, EdgeError> {
-    s.parse::<u64>()
-        .map_err(|_| EdgeError::new(code, format!("{field} {s:?} is not an id")))
+fn amend(r: &AmendReq) -> Result<Draft, EdgeError> {
+    let order_id = order_id(&r.order_id)?;
+    let (price, qty) = amendment("amend_order", r.price.as_deref(), r.qty.as_deref())?;
+    Ok(Draft::Pending(Pending::AmendOrder {
+        order_id,
+        price,
+        qty,
+    }))
+}
+
+fn amend_bid(r: &AmendBidReq) -> Result<Draft, EdgeError> {
+    let bid_id = id_of("bid_id", EdgeCode::BadBidId, &r.bid_id)?;
+    let (price, qty) = amendment("amend_bid", r.price.as_deref(), r.qty.as_deref())?;
+    Ok(Draft::Pending(Pending::AmendBid { bid_id, price, qty }))
 }
 
 /// A purchase limit in percent of the offer (`"25"`, `"12.5"`), exactly in basis points.
@@ -390,7 +433,7 @@ fn limit_bps(field: &str, s: Option<&str>) -> Result<u16, EdgeError> {
     };
     let bad = || {
         EdgeError::new(
-            "BAD_PURCHASE_LIMIT",
+            EdgeCode::BadPurchaseLimit,
             format!("{field}: a percentage of the offer in steps of 0.01, above 0 and at most 100"),
         )
     };
@@ -405,7 +448,7 @@ fn limit_bps(field: &str, s: Option<&str>) -> Result<u16, EdgeError> {
 
 /// The seed: 32 bytes as 64 hexadecimal digits.
 fn seed(s: &str) -> Result<[u8; 32], EdgeError> {
-    let bad = || EdgeError::new("BAD_SEED", "seed: 64 hexadecimal digits (32 bytes)");
+    let bad = || EdgeError::new(EdgeCode::BadSeed, "seed: 64 hexadecimal digits (32 bytes)");
     if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());
     }
@@ -416,14 +459,14 @@ fn seed(s: &str) -> Result<[u8; 32], EdgeError> {
     Ok(out)
 }
 
-fn open_auction(ex: &Exchange, r: &OpenAuctionReq) -> Result<AuctionTerms, EdgeError> {
-    let inst = instrument(ex, &r.instrument)?;
+fn open_auction(catalog: &Catalog, r: &OpenAuctionReq) -> Result<AuctionTerms, EdgeError> {
+    let p = instrument(catalog, &r.instrument)?;
     Ok(AuctionTerms {
-        instrument: inst,
-        seller: account(ex, &r.seller)?,
-        offer: qty(ex, inst, "offer", &r.offer)?,
-        reserve: price(ex, inst, &r.reserve)?,
-        cap: r.cap.as_deref().map(|p| price(ex, inst, p)).transpose()?,
+        instrument: p.id,
+        seller: account(catalog, &r.seller)?,
+        offer: qty(p, "offer", &r.offer)?,
+        reserve: price(p, &r.reserve)?,
+        cap: r.cap.as_deref().map(|x| price(p, x)).transpose()?,
         format: match r.format.unwrap_or(FormatW::Uniform) {
             FormatW::Uniform => Format::Uniform,
             FormatW::PayAsBid => Format::PayAsBid,
@@ -439,36 +482,94 @@ fn open_auction(ex: &Exchange, r: &OpenAuctionReq) -> Result<AuctionTerms, EdgeE
             UndersubscribedW::Cancel => Undersubscribed::Cancel,
             UndersubscribedW::SellAtReserve => Undersubscribed::SellAtReserve,
         },
-        opens: crate::script::parse_time(Some(&r.opens_at))?,
-        closes: crate::script::parse_time(Some(&r.closes_at))?,
+        opens: parse_time(Some(&r.opens_at))?,
+        closes: parse_time(Some(&r.closes_at))?,
         seed: seed(&r.seed)?,
     })
 }
 
-fn amend_bid(ex: &Exchange, actor: AccountId, r: &AmendBidReq) -> Result<Command, EdgeError> {
-    let bid_id = id_of("bid_id", "BAD_BID_ID", &r.bid_id)?;
-    if r.price.is_none() && r.qty.is_none() {
-        return Err(EdgeError::new(
-            "BAD_REQUEST",
-            "amend_bid needs a price or a qty",
-        ));
+impl Pending {
+    /// The command, once the exchange that holds what it names gives its instrument.
+    /// Another account's order or bid, or one that is not open, goes on unconverted, for the
+    /// exchange to refuse as unknown: an edge error about ticks would reveal that someone
+    /// else's order exists.
+    pub fn resolve(self, ex: &Exchange, actor: AccountId) -> Result<Command, EdgeError> {
+        let product = |i: Option<InstrumentId>| i.and_then(|i| ex.catalog().product(i));
+        Ok(match self {
+            Self::AmendOrder {
+                order_id,
+                price,
+                qty,
+            } => {
+                let (price, qty) = match product(ex.order_instrument(order_id, actor)) {
+                    None => (None, None),
+                    Some(p) => amended(p, price, qty)?,
+                };
+                Command::AmendOrder {
+                    order_id,
+                    price,
+                    qty,
+                }
+            }
+            Self::SealedBid {
+                auction_id,
+                price,
+                qty,
+            } => {
+                let p = product(ex.auction_instrument(auction_id)).ok_or_else(|| {
+                    EdgeError::new(EdgeCode::UnknownAuction, "no open auction with this id")
+                })?;
+                Command::SealedBid {
+                    auction_id,
+                    price: ticks(p, price)?,
+                    qty: lots(p, "qty", qty)?,
+                }
+            }
+            Self::AmendBid { bid_id, price, qty } => {
+                let (price, qty) = match product(ex.bid_instrument(bid_id, actor)) {
+                    None => (None, None),
+                    Some(p) => amended(p, price, qty)?,
+                };
+                Command::AmendBid { bid_id, price, qty }
+            }
+        })
     }
-    // As for amend_order: another account's bid goes on unconverted, to be refused as unknown
-    // by the exchange without revealing that it exists.
-    let Some(inst) = ex.bid_instrument(bid_id, actor) else {
-        return Ok(Command::AmendBid {
-            bid_id,
-            price: None,
-            qty: None,
-        });
-    };
-    Ok(Command::AmendBid {
-        bid_id,
-        price: r.price.as_deref().map(|p| price(ex, inst, p)).transpose()?,
-        qty: r
-            .qty
-            .as_deref()
-            .map(|q| qty(ex, inst, "qty", q))
-            .transpose()?,
-    })
+}
+
+fn amended(
+    p: &Product,
+    price: Option<Decimal>,
+    qty: Option<Decimal>,
+) -> Result<(Option<Price>, Option<Qty>), EdgeError> {
+    Ok((
+        price.map(|x| ticks(p, x)).transpose()?,
+        qty.map(|x| lots(p, "qty", x)).transpose()?,
+    ))
+}
+
+impl Draft {
+    /// The command or query, converting a pending draft against `ex` for `actor`.
+    pub fn resolve(
+        self,
+        ex: &Exchange,
+        actor: AccountId,
+    ) -> Result<Result<Command, Query>, EdgeError> {
+        match self {
+            Self::Command(c) => Ok(Ok(c)),
+            Self::Query(q) => Ok(Err(q)),
+            Self::Pending(p) => p.resolve(ex, actor).map(Ok),
+        }
+    }
+}
+
+/// Converts a request of `actor` straight against one exchange holding the whole market (the
+/// script front end, tests, the simulator): [`convert`] against its catalogue, then
+/// [`Draft::resolve`].
+pub fn to_command(
+    ex: &Exchange,
+    actor: AccountId,
+    req: &Request,
+) -> Result<Result<Command, Query>, EdgeError> {
+    let shards = ex.id_space().place().1;
+    convert(ex.catalog(), shards, req)?.resolve(ex, actor)
 }

@@ -2,7 +2,7 @@
 //! sent. A `serde_json::Value` cannot promise that (a 23-digit integer becomes a float), so the
 //! id is kept as the client's JSON text and spliced into the reply when it is written.
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -55,48 +55,9 @@ impl Serialize for ReqId {
     }
 }
 
-/// A reply object as JSON text, with `req_id` (if any) right after its `type`, where every
-/// reply of the protocol carries it.
-pub fn text(v: &Value, req_id: Option<&ReqId>) -> String {
-    match (v, req_id) {
-        (Value::Object(m), Some(id)) => {
-            let with = WithId { m, id };
-            serde_json::to_string(&with).expect("a JSON object serializes")
-        }
-        _ => v.to_string(),
-    }
-}
-
-struct WithId<'a> {
-    m: &'a serde_json::Map<String, Value>,
-    id: &'a ReqId,
-}
-
-impl Serialize for WithId<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.m.len() + 1))?;
-        let mut placed = !self.m.contains_key("type");
-        if placed {
-            map.serialize_entry("req_id", self.id)?;
-        }
-        for (k, v) in self.m {
-            if k == "req_id" {
-                continue;
-            }
-            map.serialize_entry(k, v)?;
-            if !placed && k == "type" {
-                map.serialize_entry("req_id", self.id)?;
-                placed = true;
-            }
-        }
-        map.end()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn id_of(text: &str) -> ReqId {
         let v: Value = serde_json::from_str(text).unwrap();
@@ -119,16 +80,5 @@ mod tests {
         ] {
             assert_eq!(id_of(sent).as_str(), back, "{sent}");
         }
-    }
-
-    #[test]
-    fn the_id_goes_right_after_the_type() {
-        let v = json!({"to": "zj-cement", "type": "pong", "x": 1});
-        let id = id_of(r#"{"req_id":12345678901234567890123}"#);
-        assert_eq!(
-            text(&v, Some(&id)),
-            r#"{"to":"zj-cement","type":"pong","req_id":12345678901234567890123,"x":1}"#
-        );
-        assert_eq!(text(&v, None), r#"{"to":"zj-cement","type":"pong","x":1}"#);
     }
 }

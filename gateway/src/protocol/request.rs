@@ -5,13 +5,14 @@ use ecomatch_engine::id::InstrumentId;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::EdgeError;
+use super::error::{EdgeCode, EdgeError};
+use super::req_id::ReqId;
 
 /// A request line taken apart: the fields every request may carry, and the request itself.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Envelope {
     /// Echoed on the direct reply, exactly as sent.
-    pub req_id: Option<super::ReqId>,
+    pub req_id: Option<ReqId>,
     /// `ecomatch script` only: the acting account's name.
     pub actor: Option<String>,
     /// `ecomatch script` only: the time, RFC 3339 or milliseconds since the epoch.
@@ -447,16 +448,19 @@ pub fn parse_line(line: &str, script: bool) -> Envelope {
         req_id: None,
         actor: None,
         at: None,
-        request: Err(EdgeError::new("BAD_JSON", "")),
+        request: Err(EdgeError::new(EdgeCode::BadJson, "")),
     };
     let map: Map<String, Value> = match serde_json::from_str(line) {
         Ok(Value::Object(m)) => m,
         Ok(_) => {
-            env.request = Err(EdgeError::new("BAD_JSON", "a request is a JSON object"));
+            env.request = Err(EdgeError::new(
+                EdgeCode::BadJson,
+                "a request is a JSON object",
+            ));
             return env;
         }
         Err(e) => {
-            env.request = Err(EdgeError::new("BAD_JSON", e.to_string()));
+            env.request = Err(EdgeError::new(EdgeCode::BadJson, e.to_string()));
             return env;
         }
     };
@@ -471,9 +475,9 @@ pub fn parse_object(mut map: Map<String, Value>, script: bool, text: &str) -> En
         req_id: None,
         actor: None,
         at: None,
-        request: Err(EdgeError::new("BAD_JSON", "")),
+        request: Err(EdgeError::new(EdgeCode::BadJson, "")),
     };
-    env.req_id = map.remove("req_id").map(|v| super::ReqId::exact(&v, text));
+    env.req_id = map.remove("req_id").map(|v| ReqId::exact(&v, text));
     if script {
         env.actor = map.remove("as").and_then(|v| v.as_str().map(str::to_owned));
         env.at = map.remove("at");
@@ -484,9 +488,9 @@ pub fn parse_object(mut map: Map<String, Value>, script: bool, text: &str) -> En
         // serde names an unknown tag "unknown variant `op`": an unknown op, not a bad field.
         let unknown_op = op.is_some_and(|op| msg.starts_with(&format!("unknown variant `{op}`")));
         let code = if unknown_op {
-            "UNKNOWN_OP"
+            EdgeCode::UnknownOp
         } else {
-            "BAD_REQUEST"
+            EdgeCode::BadRequest
         };
         EdgeError::new(code, msg)
     });

@@ -5,28 +5,33 @@
 use std::collections::BTreeMap;
 
 use ecomatch_engine::id::InstrumentId;
-use ecomatch_exchange::Exchange;
-use serde_json::{Value, json};
+use ecomatch_exchange::Catalog;
 
 use super::market::MarketView;
+use crate::protocol::message::{self as m, Body, Shown};
 
 /// Every listed instrument with its family, unit, tick, lot, fee and the reference price now
 /// in force (as the market data last published it).
-pub fn instruments(catalog: &Exchange, views: &BTreeMap<InstrumentId, MarketView>) -> Value {
-    let list: Vec<Value> = catalog
-        .listings()
-        .map(|l| {
-            let spec = l.instrument.spec();
-            let family = l.instrument.family();
+pub fn instruments(catalog: &Catalog, views: &BTreeMap<InstrumentId, MarketView>) -> Body {
+    let instruments = catalog
+        .products()
+        .map(|p| {
+            let family = p.family();
             let reference = views
-                .get(&spec.id)
-                .map_or(spec.reference_price, MarketView::reference);
-            json!({"instrument": spec.id.as_str(), "name": spec.name, "family": family.code(),
-                "family_zh": family.chinese_name(), "unit": family.unit(),
-                "tick": spec.tick.to_string(), "lot": spec.lot.to_string(),
-                "reference_price": reference.map(|p| p.to_decimal(spec.tick).to_string()),
-                "fee_bps": l.fee_bps})
+                .get(&p.id)
+                .map_or(p.opening_reference, MarketView::reference);
+            m::Listed {
+                instrument: Shown(p.id),
+                name: p.name.clone(),
+                family: family.code(),
+                family_zh: family.chinese_name(),
+                unit: family.unit(),
+                tick: p.tick,
+                lot: p.lot,
+                reference_price: reference.map(|x| p.price(x)),
+                fee_bps: p.fee_bps,
+            }
         })
         .collect();
-    json!({"type": "instruments", "instruments": list})
+    Body::Instruments(m::Instruments { instruments })
 }

@@ -15,10 +15,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crossbeam_channel::{Receiver, Sender};
 use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp};
 use ecomatch_exchange::{Command, Output};
-use serde_json::Value;
 
 use super::metrics::{Metrics, Recorder};
-use crate::protocol::{EdgeError, ReqId, Request};
+use crate::protocol::{Answer, Draft, EdgeError, ReqId};
 use crate::sequencer::{Sequencer, Submitted};
 
 /// The most commands made durable by one commit.
@@ -28,11 +27,13 @@ const MAX_BATCH: usize = 1024;
 pub type SessionId = u64;
 
 /// What a session asks of the core.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // `CancelAll` is rare; boxing would allocate per request
+#[derive(Clone, Debug)]
 pub enum Work {
-    /// A protocol request.
-    Request(Request),
+    /// A request, converted at the edge.
+    Draft(Draft),
+    /// A request the edge refused: it passes through the core only to keep its place among
+    /// the session's replies, and changes nothing.
+    Refused(EdgeError),
     /// The session closed with cancel-on-disconnect: cancel every open order of the account
     /// (each cancel is its own logged command, so a replay does the same).
     CancelAll,
@@ -78,7 +79,7 @@ pub enum Outcome {
         range: Range<usize>,
     },
     /// A query's answer.
-    Answer(Value),
+    Answer(Answer),
     /// Refused before it reached the exchange.
     Rejected(EdgeError),
 }
@@ -88,6 +89,8 @@ pub enum Outcome {
 pub struct Item {
     /// The session to answer.
     pub session: SessionId,
+    /// The account it acted for.
+    pub actor: AccountId,
     /// Echoed on the direct reply.
     pub req_id: Option<ReqId>,
     /// When the session read it.
@@ -195,8 +198,9 @@ impl Core {
     fn handle(&mut self, inbound: Inbound, batch: &mut Batch) {
         let time = self.now();
         let start = batch.outputs.len();
-        let outcome = match &inbound.work {
-            Work::Request(request) => match self.sequencer.submit(inbound.actor, time, request) {
+        let outcome = match inbound.work {
+            Work::Refused(e) => Outcome::Rejected(e),
+            Work::Draft(draft) => match self.sequencer.submit(inbound.actor, time, draft) {
                 Err(e) => Outcome::Rejected(e),
                 Ok(Submitted::Query(q)) => {
                     Outcome::Answer(self.sequencer.answer(inbound.actor, &q))
@@ -224,6 +228,7 @@ impl Core {
         };
         batch.items.push(Item {
             session: inbound.session,
+            actor: inbound.actor,
             req_id: inbound.req_id,
             received: inbound.received,
             time,

@@ -3,11 +3,14 @@
 //! once, when the last one is durable, so "accepted" still means durable everywhere.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
-use ecomatch_exchange::{Exchange, Message, Output};
-use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
+use ecomatch_engine::id::AccountId;
+use ecomatch_engine::quantity::Cash;
+use ecomatch_exchange::{Catalog, Message, Output};
+use ecomatch_risk::account::AccountStatus;
+use ecomatch_risk::ledger::CashBalance;
+
+use crate::protocol::{AccountView, Answer, SubAccount};
 
 use super::core_thread::{Item, Outcome, Part};
 
@@ -68,88 +71,99 @@ pub fn passes(k: usize, out: &Output) -> bool {
     !out.reply && (k == 0 || !matches!(out.msg, Message::Status(_)))
 }
 
-/// One `account` reply from the sub-accounts of every shard: the cash of all of them (each
+/// One `account` answer from the sub-accounts of every shard: the cash of all of them (each
 /// shard's is in `sub_accounts`, since cash in one shard cannot pay for another's
 /// instruments), and every holding, in the market's order of instruments. The status is the
 /// home shard's; each shard's own is in `sub_accounts` too, where a crash between the commits
 /// of one `kill` in two shards would show.
-pub fn merge_accounts(catalog: &Exchange, answers: &[Value]) -> Value {
-    let Some(Value::Object(first)) = answers.first() else {
-        return Value::Null;
+pub fn merge_accounts(catalog: &Catalog, answers: Vec<Answer>) -> Answer {
+    let mut views = answers.into_iter().filter_map(|a| match a {
+        Answer::Account(v) => Some(v),
+        Answer::Book(_) | Answer::Gep(_) => None,
+    });
+    let Some(mut merged) = views.next() else {
+        return Answer::Account(AccountView {
+            account: AccountId(0),
+            status: AccountStatus::Active,
+            cash: CashBalance::default(),
+            holdings: Vec::new(),
+            sub_accounts: Some(Vec::new()),
+        });
     };
-    if first.get("type").and_then(Value::as_str) != Some("account") {
-        return Value::Object(first.clone()); // a refusal: the same from every shard
-    }
-    let field = |v: &Value, side: &str| {
-        v.pointer(&format!("/cash/{side}"))
-            .and_then(Value::as_str)
-            .and_then(|s| Decimal::from_str(s).ok())
-            .unwrap_or_default()
-    };
-    let mut subs = Vec::with_capacity(answers.len());
-    let (mut available, mut held) = (Decimal::ZERO, Decimal::ZERO);
-    let mut holdings: Vec<Value> = Vec::new();
-    for (k, a) in answers.iter().enumerate() {
-        available += field(a, "available");
-        held += field(a, "held");
-        let status = a.get("status").cloned().unwrap_or(Value::Null);
-        let cash = a.get("cash").cloned().unwrap_or(Value::Null);
-        subs.push(json!({"shard": k, "status": status, "cash": cash}));
-        if let Some(Value::Array(h)) = a.get("holdings") {
-            holdings.extend(h.iter().cloned());
-        }
-    }
-    let order: Vec<String> = catalog
-        .listings()
-        .map(|l| l.instrument.spec().id.as_str().to_owned())
-        .collect();
-    let rank = |h: &Value| {
-        let name = h.get("instrument").and_then(Value::as_str).unwrap_or("");
-        order.iter().position(|n| n == name).unwrap_or(usize::MAX)
-    };
-    holdings.sort_by_key(rank);
-    let mut out = Map::new();
-    for (key, value) in first {
-        let value = match key.as_str() {
-            "cash" => json!({"available": fen(available), "held": fen(held)}),
-            "holdings" => Value::Array(core::mem::take(&mut holdings)),
-            _ => value.clone(),
+    let mut subs = vec![SubAccount {
+        shard: 0,
+        status: merged.status,
+        cash: merged.cash,
+    }];
+    for (shard, v) in (1u32..).zip(views) {
+        subs.push(SubAccount {
+            shard,
+            status: v.status,
+            cash: v.cash,
+        });
+        merged.cash = CashBalance {
+            available: add(merged.cash.available, v.cash.available),
+            held: add(merged.cash.held, v.cash.held),
         };
-        out.insert(key.clone(), value);
+        merged.holdings.extend(v.holdings);
     }
-    out.insert("sub_accounts".into(), Value::Array(subs));
-    Value::Object(out)
+    merged
+        .holdings
+        .sort_by_key(|(i, _)| catalog.rank(*i).unwrap_or(usize::MAX));
+    merged.sub_accounts = Some(subs);
+    Answer::Account(merged)
 }
 
-fn fen(d: Decimal) -> String {
-    let mut d = d;
-    d.rescale(2);
-    d.to_string()
+/// Cash of two shards together. Each shard's fits 64-bit fen; a sum beyond (no real market
+/// comes near 184 trillion yuan) shows the ceiling rather than wrapping, and `sub_accounts`
+/// keep the exact figures.
+fn add(a: Cash, b: Cash) -> Cash {
+    Cash::from_fen(a.fen().saturating_add(b.fen()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ecomatch_engine::id::InstrumentId;
+    use ecomatch_engine::quantity::Qty;
+    use ecomatch_risk::ledger::LotBalance;
 
     #[test]
     fn accounts_merge_cash_and_holdings_in_market_order() {
-        let catalog = ecomatch_exchange::demo::exchange();
-        let home = json!({"type": "account", "req_id": 7, "account": "zj-cement",
-            "cash": {"available": "100.50", "held": "0.00"},
-            "holdings": [{"instrument": "OJ-WR-2025", "available": "100", "held": "0"}]});
-        let other = json!({"type": "account", "req_id": 7, "account": "zj-cement",
-            "cash": {"available": "10.00", "held": "2.25"},
-            "holdings": [{"instrument": "LS-FCS-2024", "available": "5", "held": "1"}]});
-        let m = merge_accounts(&catalog, &[home, other]);
-        assert_eq!(m["req_id"], 7);
-        assert_eq!(m["cash"], json!({"available": "110.50", "held": "2.25"}));
-        let names: Vec<&str> = m["holdings"]
-            .as_array()
-            .expect("holdings")
-            .iter()
-            .map(|h| h["instrument"].as_str().expect("name"))
-            .collect();
-        assert_eq!(names, ["LS-FCS-2024", "OJ-WR-2025"]);
-        assert_eq!(m["sub_accounts"][1]["cash"]["held"], "2.25");
+        let ex = ecomatch_exchange::demo::exchange();
+        let catalog = ex.catalog();
+        let cement = catalog.find("zj-cement").expect("demo account");
+        let (ls, oj) = (
+            InstrumentId::new("LS-FCS-2024").expect("id"),
+            InstrumentId::new("OJ-WR-2025").expect("id"),
+        );
+        let lots = |a, h| LotBalance {
+            available: Qty::from_lots(a),
+            held: Qty::from_lots(h),
+        };
+        let cash = |a, h| CashBalance {
+            available: Cash::from_fen(a),
+            held: Cash::from_fen(h),
+        };
+        let view = |c, holdings| {
+            Answer::Account(AccountView {
+                account: cement,
+                status: AccountStatus::Active,
+                cash: c,
+                holdings,
+                sub_accounts: None,
+            })
+        };
+        let home = view(cash(10_050, 0), vec![(oj, lots(100, 0))]);
+        let other = view(cash(1_000, 225), vec![(ls, lots(5, 1))]);
+        let Answer::Account(m) = merge_accounts(catalog, vec![home, other]) else {
+            panic!("an account answer");
+        };
+        assert_eq!(m.cash, cash(11_050, 225));
+        let order: Vec<InstrumentId> = m.holdings.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, [ls, oj]);
+        let subs = m.sub_accounts.expect("sub-accounts");
+        assert_eq!(subs[1].cash, cash(1_000, 225));
+        assert_eq!(subs.iter().map(|s| s.shard).collect::<Vec<_>>(), [0, 1]);
     }
 }

@@ -9,12 +9,16 @@
 //! the result as an unsigned 32-bit number.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ecomatch_engine::book::{Phase, Side};
 use ecomatch_engine::id::InstrumentId;
 use ecomatch_engine::quantity::{Price, Qty};
+use ecomatch_exchange::catalog::{Catalog, Product};
 use ecomatch_exchange::{Exchange, Message};
-use serde_json::{Value, json};
+use rust_decimal::Decimal;
+
+use crate::protocol::message::{self as m, Body, Shown};
 
 /// Levels that enter the checksum, per side.
 pub const CHECKSUM_LEVELS: usize = 10;
@@ -22,8 +26,8 @@ pub const CHECKSUM_LEVELS: usize = 10;
 /// One instrument's public state.
 #[derive(Clone, Debug)]
 pub struct MarketView {
-    tick: rust_decimal::Decimal,
-    lot: rust_decimal::Decimal,
+    catalog: Arc<Catalog>,
+    instrument: InstrumentId,
     /// Bids by price (best is last).
     bids: BTreeMap<Price, Qty>,
     /// Asks by price (best is first).
@@ -36,23 +40,24 @@ pub struct MarketView {
     last: Option<Price>,
     volume: u128,
     turnover_ticks: u128,
-    indicative: Option<Value>,
+    indicative: Option<m::Auction>,
 }
 
 impl MarketView {
-    /// The view of an instrument of a (recovered) exchange.
-    pub fn of(ex: &Exchange, instrument: InstrumentId) -> Option<Self> {
-        let listing = ex.listing(instrument)?;
+    /// The view of an instrument of a (recovered) exchange, formatting with the market's
+    /// catalogue.
+    pub fn of(catalog: &Arc<Catalog>, ex: &Exchange, instrument: InstrumentId) -> Option<Self> {
+        catalog.product(instrument)?;
         let book = ex.book(instrument)?;
         let side = |s| book.levels(s).map(|l| (l.price, l.qty)).collect();
         Some(Self {
-            tick: listing.instrument.spec().tick,
-            lot: listing.instrument.spec().lot,
+            catalog: Arc::clone(catalog),
+            instrument,
             bids: side(Side::Buy),
             asks: side(Side::Sell),
             seq: ex.public_seq(instrument)?,
             phase: book.phase(),
-            reference: listing.instrument.spec().reference_price,
+            reference: ex.listing(instrument)?.instrument.spec().reference_price,
             band: book.band(),
             last: None,
             volume: 0,
@@ -61,16 +66,14 @@ impl MarketView {
         })
     }
 
-    fn px(&self, p: Price) -> String {
-        p.to_decimal(self.tick).to_string()
-    }
-
-    fn q(&self, q: Qty) -> String {
-        q.to_decimal(self.lot).to_string()
+    fn product(&self) -> &Product {
+        self.catalog
+            .product(self.instrument)
+            .expect("checked when the view was made")
     }
 
     /// Applies a public message of this instrument with its sequence number.
-    pub fn apply(&mut self, seq: u64, msg: &Message, encoded: &Value) {
+    pub fn apply(&mut self, seq: u64, msg: &Message, encoded: &Body) {
         debug_assert!(seq == self.seq + 1, "public sequence has a gap");
         self.seq = seq;
         match *msg {
@@ -110,7 +113,11 @@ impl MarketView {
                 self.reference = Some(price);
                 self.band = (band_lo, band_hi);
             }
-            Message::Indicative { .. } => self.indicative = Some(encoded.clone()),
+            Message::Indicative { .. } => {
+                if let Body::Auction(a) = encoded {
+                    self.indicative = Some(*a);
+                }
+            }
             _ => {}
         }
     }
@@ -120,9 +127,10 @@ impl MarketView {
         let mut text = String::with_capacity(CHECKSUM_LEVELS * 2 * 16);
         let asks = self.asks.iter().take(CHECKSUM_LEVELS);
         let bids = self.bids.iter().rev().take(CHECKSUM_LEVELS);
+        let product = self.product();
         for (p, q) in asks.chain(bids) {
-            push_stripped(&mut text, &self.px(*p));
-            push_stripped(&mut text, &self.q(*q));
+            push_stripped(&mut text, &product.price(*p).to_string());
+            push_stripped(&mut text, &product.qty(*q).to_string());
         }
         crc32fast::hash(text.as_bytes())
     }
@@ -133,42 +141,43 @@ impl MarketView {
     }
 
     /// The snapshot a subscriber gets first: the whole book, the phase and the day so far.
-    pub fn snapshot(&self, instrument: InstrumentId) -> Value {
-        let bids: Vec<Value> = self
-            .bids
-            .iter()
-            .rev()
-            .map(|(p, q)| json!([self.px(*p), self.q(*q)]))
-            .collect();
-        let asks: Vec<Value> = self
-            .asks
-            .iter()
-            .map(|(p, q)| json!([self.px(*p), self.q(*q)]))
-            .collect();
-        let turnover = self.turnover_decimal();
-        json!({"type": "book", "instrument": instrument.as_str(), "seq": self.seq,
-            "action": "snapshot", "phase": self.phase.as_str(),
-            "reference_price": self.reference.map(|p| self.px(p)),
-            "band": [self.px(self.band.0), self.px(self.band.1)],
-            "last_price": self.last.map(|p| self.px(p)),
-            "volume": self.volume_decimal(), "turnover": turnover,
-            "bids": bids, "asks": asks, "checksum": self.checksum(),
-            "auction": self.indicative.clone()})
+    pub fn snapshot(&self) -> Body {
+        let p = self.product();
+        let level = |(price, qty): (&Price, &Qty)| [p.price(*price), p.qty(*qty)];
+        Body::Snapshot(m::Snapshot {
+            instrument: Shown(self.instrument),
+            seq: self.seq,
+            action: "snapshot",
+            phase: self.phase.as_str(),
+            reference_price: self.reference.map(|x| p.price(x)),
+            band: [p.price(self.band.0), p.price(self.band.1)],
+            last_price: self.last.map(|x| p.price(x)),
+            volume: self.volume_decimal(p),
+            turnover: self.turnover_decimal(p),
+            bids: self.bids.iter().rev().map(level).collect(),
+            asks: self.asks.iter().map(level).collect(),
+            checksum: self.checksum(),
+            auction: self.indicative.map(|auction| m::Published {
+                to: "public",
+                kind: "auction",
+                auction,
+            }),
+        })
     }
 
-    fn volume_decimal(&self) -> String {
+    fn volume_decimal(&self, p: &Product) -> String {
         u64::try_from(self.volume)
-            .map_or_else(|_| self.volume.to_string(), |v| self.q(Qty::from_lots(v)))
+            .map_or_else(|_| self.volume.to_string(), |v| p.lots(v).to_string())
     }
 
-    fn turnover_decimal(&self) -> String {
+    fn turnover_decimal(&self, p: &Product) -> String {
         let (Ok(t), Some(step)) = (
             i128::try_from(self.turnover_ticks),
-            self.tick.checked_mul(self.lot),
+            p.tick.checked_mul(p.lot),
         ) else {
             return self.turnover_ticks.to_string();
         };
-        rust_decimal::Decimal::try_from_i128_with_scale(t, 0)
+        Decimal::try_from_i128_with_scale(t, 0)
             .ok()
             .and_then(|t| t.checked_mul(step))
             .map_or_else(
@@ -227,7 +236,7 @@ mod tests {
     fn checksum_tracks_level_updates() {
         let ex = ecomatch_exchange::demo::exchange();
         let id = InstrumentId::new("LS-FCS-2024").expect("id");
-        let mut v = MarketView::of(&ex, id).expect("listed");
+        let mut v = MarketView::of(ex.catalog(), &ex, id).expect("listed");
         let empty = v.checksum();
         assert_eq!(empty, crc32fast::hash(b""));
         let seq = v.seq;
@@ -237,10 +246,14 @@ mod tests {
             price: Price::from_ticks(5230),
             qty: Qty::from_lots(60),
         };
-        v.apply(seq + 1, &level, &Value::Null);
+        let none = Body::Pong(m::Pong {});
+        v.apply(seq + 1, &level, &none);
         let mut text = String::new();
-        push_stripped(&mut text, &v.px(Price::from_ticks(5230)));
-        push_stripped(&mut text, &v.q(Qty::from_lots(60)));
+        push_stripped(
+            &mut text,
+            &v.product().price(Price::from_ticks(5230)).to_string(),
+        );
+        push_stripped(&mut text, &v.product().qty(Qty::from_lots(60)).to_string());
         assert_eq!(v.checksum(), crc32fast::hash(text.as_bytes()));
         let gone = Message::Level {
             instrument: id,
@@ -248,7 +261,7 @@ mod tests {
             price: Price::from_ticks(5230),
             qty: Qty::from_lots(0),
         };
-        v.apply(seq + 2, &gone, &Value::Null);
+        v.apply(seq + 2, &gone, &none);
         assert_eq!(v.checksum(), empty);
     }
 }

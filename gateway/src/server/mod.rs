@@ -35,8 +35,8 @@ use std::time::Instant;
 
 use crossbeam_channel::Sender;
 use ecomatch_engine::id::AccountId;
-use ecomatch_exchange::Exchange;
 use ecomatch_exchange::opening::Opening;
+use ecomatch_exchange::{Catalog, Exchange};
 use ecomatch_risk::account::AccountKind;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -92,8 +92,8 @@ impl std::error::Error for ServeError {}
 pub struct Shared {
     /// The settings the server runs with.
     pub settings: Settings,
-    /// The market's static description, for names, ticks and lots.
-    pub catalog: Exchange,
+    /// The market's catalogue: names, ticks and lots, for converting requests at the edge.
+    pub catalog: Arc<Catalog>,
     keys: BTreeMap<[u8; 32], Identity>,
     /// The shards' input queues.
     pub shards: Vec<Sender<Inbound>>,
@@ -175,13 +175,13 @@ impl Shared {
     }
 }
 
-fn identities(settings: &Settings, catalog: &Exchange) -> BTreeMap<[u8; 32], Identity> {
+fn identities(settings: &Settings, catalog: &Catalog) -> BTreeMap<[u8; 32], Identity> {
     settings
         .keys
         .iter()
         .filter_map(|k| {
-            let account = catalog.ledger().find(&k.account)?;
-            let operator = catalog.ledger().account(account).ok()?.kind == AccountKind::Operator;
+            let account = catalog.find(&k.account)?;
+            let operator = catalog.party(account)?.kind == AccountKind::Operator;
             Some((k.sha256, Identity { account, operator }))
         })
         .collect()
@@ -221,7 +221,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
     let (batch_tx, batch_rx) = crossbeam_channel::bounded(1024);
     let (control_tx, control_rx) = crossbeam_channel::bounded(65_536);
     let states: Vec<&Exchange> = sequencers.iter().map(Sequencer::exchange).collect();
-    let mut publisher = Publisher::new(catalog.clone(), &states, Arc::clone(&metrics));
+    let mut publisher = Publisher::new(Arc::clone(&catalog), &states, Arc::clone(&metrics));
     publisher.inject_panic_at(settings.faults.publisher_panic_at);
     spawn_thread("publisher", &health, move || {
         publisher.run(&batch_rx, &control_rx);
@@ -263,9 +263,9 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
     .map_err(ServeError::Io)
 }
 
-/// The market every shard was cut from (the catalog of names, ticks and lots), once it is
-/// sure that they were all cut from the same one.
-fn one_market(sequencers: &[Sequencer]) -> Result<Exchange, ServeError> {
+/// The catalogue of the market every shard was cut from, once it is sure that they were all
+/// cut from the same one.
+fn one_market(sequencers: &[Sequencer]) -> Result<Arc<Catalog>, ServeError> {
     let first = sequencers[0]
         .genesis()
         .ok_or_else(|| ServeError::Config(ConfigError("shard 0 has no log".into())))?;
@@ -277,8 +277,10 @@ fn one_market(sequencers: &[Sequencer]) -> Result<Exchange, ServeError> {
             ))));
         }
     }
+    // The whole market must be a valid one, not only each shard's part of it.
     let whole = Opening::whole(first.market, first.open);
-    crate::source::opening_exchange(&whole).map_err(ServeError::Config)
+    crate::source::opening_exchange(&whole).map_err(ServeError::Config)?;
+    Ok(Arc::new(Catalog::of(&whole.market)))
 }
 
 /// Starts one core thread per shard; returns their input queues.

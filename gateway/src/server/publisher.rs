@@ -13,9 +13,8 @@ use std::sync::atomic::Ordering;
 
 use crossbeam_channel::{Receiver, select};
 use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp};
-use ecomatch_exchange::{Exchange, Message, Output, Recipient};
+use ecomatch_exchange::{Catalog, Exchange, Message, Output, Recipient};
 use ecomatch_surveillance::{Alert, Evidence, Surveillance};
-use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
@@ -23,7 +22,8 @@ use super::core_thread::{Batch, Item, Outcome, SessionId};
 use super::fanout::{self, Gather};
 use super::market::MarketView;
 use super::metrics::{Metrics, Recorder};
-use crate::protocol::{self, ReqId};
+use crate::protocol::message::{self as m, Body, Framed, Shown, Time};
+use crate::protocol::{self, Answer, ReqId};
 
 /// A session's queue of messages to write.
 pub type Outbox = mpsc::Sender<Utf8Bytes>;
@@ -137,7 +137,7 @@ struct Session {
 
 /// The publisher's state.
 pub struct Publisher {
-    catalog: Exchange,
+    catalog: Arc<Catalog>,
     views: BTreeMap<InstrumentId, MarketView>,
     sessions: BTreeMap<SessionId, Session>,
     by_account: BTreeMap<AccountId, BTreeSet<SessionId>>,
@@ -153,21 +153,21 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    /// A publisher for the recovered state of every shard, encoding with `catalog` (the
-    /// market's static description: names, ticks and lots).
-    pub fn new(catalog: Exchange, shards: &[&Exchange], metrics: Arc<Metrics>) -> Self {
+    /// A publisher for the recovered state of every shard, encoding with the market's
+    /// `catalog`.
+    pub fn new(catalog: Arc<Catalog>, shards: &[&Exchange], metrics: Arc<Metrics>) -> Self {
         let views = shards
             .iter()
             .flat_map(|state| {
                 state.listings().filter_map(|l| {
                     let id = l.instrument.spec().id;
-                    MarketView::of(state, id).map(|v| (id, v))
+                    MarketView::of(&catalog, state, id).map(|v| (id, v))
                 })
             })
             .collect();
         // The recovered state, not the genesis: references and GEP records as they are now.
-        let mut surveillance = Surveillance::new(shards[0]);
-        for state in &shards[1..] {
+        let mut surveillance = Surveillance::new(Arc::clone(&catalog));
+        for state in shards {
             surveillance.include(state);
         }
         Self {
@@ -234,8 +234,8 @@ impl Publisher {
                 channel,
             } => self.subscribe(id, req_id.as_ref(), channel),
             Control::Instruments { id, req_id } => {
-                let v = super::catalog::instruments(&self.catalog, &self.views);
-                self.send_to(id, &Utf8Bytes::from(protocol::text(&v, req_id.as_ref())));
+                let body = super::catalog::instruments(&self.catalog, &self.views);
+                self.send_body(id, &body, req_id.as_ref());
             }
             Control::Unsubscribe {
                 id,
@@ -248,8 +248,8 @@ impl Publisher {
                 if let Some(set) = self.subscribers.get_mut(&channel) {
                     set.remove(&id);
                 }
-                let v = channel_json("unsubscribed", channel);
-                self.send_to(id, &Utf8Bytes::from(protocol::text(&v, req_id.as_ref())));
+                let body = Body::Unsubscribed(channel_body(channel));
+                self.send_body(id, &body, req_id.as_ref());
             }
         }
     }
@@ -260,12 +260,11 @@ impl Publisher {
         };
         s.channels.insert(channel);
         self.subscribers.entry(channel).or_default().insert(id);
-        let confirm = channel_json("subscribed", channel);
-        self.send_to(id, &Utf8Bytes::from(protocol::text(&confirm, req_id)));
+        self.send_body(id, &Body::Subscribed(channel_body(channel)), req_id);
         if let Channel::Market(inst) = channel {
             if let Some(view) = self.views.get(&inst) {
-                let snap = Utf8Bytes::from(view.snapshot(inst).to_string());
-                self.send_to(id, &snap);
+                let snapshot = view.snapshot();
+                self.send_body(id, &snapshot, None);
             }
         }
     }
@@ -287,6 +286,12 @@ impl Publisher {
                 set.remove(&id);
             }
         }
+    }
+
+    /// Queues a reply of the server itself (no `to`) to one session.
+    fn send_body(&mut self, id: SessionId, body: &Body, req_id: Option<&ReqId>) {
+        let text = Framed::new(None, body, req_id).text();
+        self.send_to(id, &Utf8Bytes::from(text));
     }
 
     /// Queues `text` to one session; a full outbox makes it a slow consumer.
@@ -328,16 +333,16 @@ impl Publisher {
     /// Answers a request every shard applied, once all its copies are durable: one reply, one
     /// status change, and every shard's order reports.
     fn copies(&mut self, copies: &[fanout::Copy]) {
-        let answers: Option<Vec<Value>> = copies
+        let answers: Option<Vec<Answer>> = copies
             .iter()
             .map(|(item, _)| match &item.outcome {
-                Outcome::Answer(v) => Some(v.clone()),
-                _ => None,
+                Outcome::Answer(a) => Some(a.clone()),
+                Outcome::Applied { .. } | Outcome::Rejected(_) => None,
             })
             .collect();
         if let Some(answers) = answers {
             let mut item = copies[0].0.clone();
-            item.outcome = Outcome::Answer(fanout::merge_accounts(&self.catalog, &answers));
+            item.outcome = Outcome::Answer(fanout::merge_accounts(&self.catalog, answers));
             return self.item(&item, &[]);
         }
         let replier = fanout::replier(copies);
@@ -365,23 +370,16 @@ impl Publisher {
 
     fn item(&mut self, item: &Item, outputs: &[Output]) {
         match &item.outcome {
-            Outcome::Answer(v) => {
+            Outcome::Answer(a) => {
                 self.ack.record(item.received.elapsed());
-                let text = protocol::text(v, item.req_id.as_ref());
-                self.send_to(item.session, &Utf8Bytes::from(text));
+                let body = protocol::answer_body(&self.catalog, a);
+                self.reply(item, &body);
             }
             Outcome::Rejected(e) => {
                 self.ack.record(item.received.elapsed());
-                self.metrics.reject(e.code);
-                // Refused by the core's conversion, as `ecomatch script` refuses it: with `to`.
-                let to = self
-                    .sessions
-                    .get(&item.session)
-                    .and_then(|s| s.account)
-                    .map(|a| protocol::recipient_name(&self.catalog, Recipient::Account(a)));
-                let v = json!({"to": to, "type": "reject", "code": e.code, "message": e.message});
-                let text = protocol::text(&v, item.req_id.as_ref());
-                self.send_to(item.session, &Utf8Bytes::from(text));
+                self.metrics.reject(e.code.as_str());
+                // Refused at the edge, as `ecomatch script` refuses it: with `to`.
+                self.reply(item, &protocol::refusal(e));
             }
             Outcome::Applied { context, range } => {
                 let mut acked = false;
@@ -397,6 +395,13 @@ impl Publisher {
         }
     }
 
+    /// Sends the direct reply of a request, `to` its account, with its `req_id`.
+    fn reply(&mut self, item: &Item, body: &Body) {
+        let to = self.catalog.name(item.actor);
+        let text = Framed::new(Some(&to), body, item.req_id.as_ref()).text();
+        self.send_to(item.session, &Utf8Bytes::from(text));
+    }
+
     /// Runs surveillance over one applied command's outputs and sends each alert to the
     /// operator channel.
     fn surveil(&mut self, time: Timestamp, context: Option<InstrumentId>, outputs: &[Output]) {
@@ -405,7 +410,8 @@ impl Publisher {
         self.surveillance
             .observe(time, context, outputs, &mut alerts);
         for alert in &alerts {
-            let text = Utf8Bytes::from(alert_json(&self.catalog, alert).to_string());
+            let body = alert_body(&self.catalog, alert);
+            let text = Utf8Bytes::from(Framed::new(None, &body, None).text());
             let targets: Vec<SessionId> = self
                 .subscribers
                 .get(&Channel::Operator)
@@ -419,7 +425,7 @@ impl Publisher {
     }
 
     fn output(&mut self, item: &Item, out: &Output, context: Option<InstrumentId>) {
-        let mut v = protocol::encode(&self.catalog, out, context);
+        let mut body = protocol::body(&self.catalog, out, context);
         if let Message::Reject(r) = out.msg {
             self.metrics.reject(r.code());
         }
@@ -428,11 +434,9 @@ impl Publisher {
             Recipient::Public => {
                 if let Some(inst) = out.msg.public_instrument() {
                     if let Some(view) = self.views.get_mut(&inst) {
-                        view.apply(out.seq, &out.msg, &v);
-                        if matches!(out.msg, Message::Level { .. }) {
-                            if let Some(m) = v.as_object_mut() {
-                                m.insert("checksum".into(), view.checksum().into());
-                            }
+                        view.apply(out.seq, &out.msg, &body);
+                        if let Body::BookUpdate(u) = &mut body {
+                            u.checksum = Some(view.checksum());
                         }
                     }
                     if let Some(set) = self.subscribers.get(&Channel::Market(inst)) {
@@ -457,9 +461,10 @@ impl Publisher {
         // The `req_id` is the requesting session's: its copy alone carries it, so that no
         // other session (of the account, or on the operator channel) takes another's reply
         // for its own.
-        let text = Utf8Bytes::from(v.to_string());
+        let to = protocol::recipient(&self.catalog, out.to);
+        let text = Utf8Bytes::from(Framed::new(Some(&to), &body, None).text());
         let mine = match (&item.req_id, out.reply) {
-            (Some(id), true) => Utf8Bytes::from(protocol::text(&v, Some(id))),
+            (Some(id), true) => Utf8Bytes::from(Framed::new(Some(&to), &body, Some(id)).text()),
             _ => text.clone(),
         };
         let targets = core::mem::take(&mut self.targets);
@@ -482,33 +487,40 @@ fn applied(item: &Item, context: Option<InstrumentId>, len: usize) -> Item {
 }
 
 /// The `alert` message of the operator channel.
-pub fn alert_json(catalog: &Exchange, alert: &Alert) -> Value {
-    let accounts: Vec<Value> = alert
-        .accounts
-        .iter()
-        .map(|a| protocol::recipient_name(catalog, Recipient::Account(*a)).into())
-        .collect();
-    let evidence: Map<String, Value> = alert
+pub fn alert_body(catalog: &Catalog, alert: &Alert) -> Body {
+    let facts = alert
         .evidence
         .iter()
         .map(|(k, v)| {
-            let v = match v {
-                Evidence::Int(n) => Value::from(*n),
-                Evidence::Text(t) => Value::from(t.as_str()),
+            let fact = match v {
+                Evidence::Int(n) => m::Fact::Int(*n),
+                Evidence::Text(t) => m::Fact::Text(t.clone()),
             };
-            ((*k).to_owned(), v)
+            (*k, fact)
         })
         .collect();
-    json!({"type": "alert", "kind": alert.kind.code(), "time": protocol::rfc3339(alert.time),
-        "instrument": alert.instrument.map(|i| i.as_str().to_owned()),
-        "accounts": accounts, "evidence": evidence})
+    Body::Alert(m::Alert {
+        kind: alert.kind.code(),
+        time: Time(alert.time),
+        instrument: alert.instrument.map(Shown),
+        accounts: alert
+            .accounts
+            .iter()
+            .map(|a| catalog.name(*a).into_owned())
+            .collect(),
+        evidence: m::Evidence(facts),
+    })
 }
 
-fn channel_json(kind: &str, channel: Channel) -> Value {
+fn channel_body(channel: Channel) -> m::Channel {
     match channel {
-        Channel::Market(i) => {
-            json!({"type": kind, "channel": "market", "instrument": i.as_str()})
-        }
-        Channel::Operator => json!({"type": kind, "channel": "operator"}),
+        Channel::Market(i) => m::Channel {
+            channel: "market",
+            instrument: Some(Shown(i)),
+        },
+        Channel::Operator => m::Channel {
+            channel: "operator",
+            instrument: None,
+        },
     }
 }

@@ -12,7 +12,7 @@ use std::time::Instant;
 use ecomatch_engine::id::{AccountId, InstrumentId};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
@@ -25,7 +25,8 @@ use super::Shared;
 use super::core_thread::{Inbound, Part, SessionId, Work};
 use super::limit::Bucket;
 use super::publisher::{Channel, Control, Kill};
-use crate::protocol::{self, ReqId};
+use crate::protocol::message::{self as m, Body, Framed};
+use crate::protocol::{self, EdgeCode, EdgeError, ReqId};
 
 /// Who is logged in on a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,7 +115,7 @@ pub async fn run<S>(
                     Next::Continue => {}
                     Next::Close(r) => break r,
                 },
-                Ok(Some(Ok(Ws::Binary(_)))) => s.reject(None, "BAD_JSON", "frames must be JSON text"),
+                Ok(Some(Ok(Ws::Binary(_)))) => s.reject(None, EdgeCode::BadJson, "frames must be JSON text"),
                 Ok(Some(Ok(Ws::Close(_)))) => break "client_closed",
                 Ok(Some(Ok(_))) => {} // ping, pong: tungstenite answers pings itself
             },
@@ -211,28 +212,27 @@ struct SubscribeReq {
 
 impl Session {
     /// Sends a reply of the session itself, with the request's `req_id`.
-    fn send(&self, v: &Value, req_id: Option<&ReqId>) {
+    fn send(&self, body: &Body, req_id: Option<&ReqId>) {
         // A full outbox here means the session is already being closed as a slow consumer.
-        let _ = self
-            .outbox
-            .try_send(Utf8Bytes::from(protocol::text(v, req_id)));
+        let text = Framed::new(None, body, req_id).text();
+        let _ = self.outbox.try_send(Utf8Bytes::from(text));
     }
 
-    fn reject(&self, req_id: Option<&ReqId>, code: &'static str, message: &str) {
-        self.shared.metrics.reject(code);
-        let v = json!({"type": "reject", "code": code, "message": message});
-        self.send(&v, req_id);
+    fn reject(&self, req_id: Option<&ReqId>, code: EdgeCode, message: &str) {
+        self.shared.metrics.reject(code.as_str());
+        let body = protocol::refusal(&EdgeError::new(code, message));
+        self.send(&body, req_id);
     }
 
     fn text(&mut self, text: &str) -> Next {
         let map = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(m)) => m,
             Ok(_) => {
-                self.reject(None, "BAD_JSON", "a request is a JSON object");
+                self.reject(None, EdgeCode::BadJson, "a request is a JSON object");
                 return Next::Continue;
             }
             Err(e) => {
-                self.reject(None, "BAD_JSON", &e.to_string());
+                self.reject(None, EdgeCode::BadJson, &e.to_string());
                 return Next::Continue;
             }
         };
@@ -244,7 +244,7 @@ impl Session {
             }
             self.reject(
                 req_id.as_ref(),
-                "RATE_LIMITED",
+                EdgeCode::RateLimited,
                 "too many requests: slow down",
             );
             return Next::Continue;
@@ -264,9 +264,9 @@ impl Session {
             "ping" | "get_instruments" => {
                 if let Some(field) = map.keys().find(|k| *k != "op" && *k != "req_id") {
                     let message = format!("unknown field `{field}`: {op} takes no fields");
-                    self.reject(req_id.as_ref(), "BAD_REQUEST", &message);
+                    self.reject(req_id.as_ref(), EdgeCode::BadRequest, &message);
                 } else if op == "ping" {
-                    self.send(&json!({"type": "pong"}), req_id.as_ref());
+                    self.send(&Body::Pong(m::Pong {}), req_id.as_ref());
                 } else if self
                     .shared
                     .control
@@ -276,7 +276,7 @@ impl Session {
                     })
                     .is_err()
                 {
-                    self.reject(None, "BUSY", "the server is busy: try again");
+                    self.reject(None, EdgeCode::Busy, "the server is busy: try again");
                 }
                 Next::Continue
             }
@@ -313,14 +313,14 @@ impl Session {
         let req: LoginReq = match serde_json::from_value(Value::Object(map)) {
             Ok(r) => r,
             Err(e) => {
-                self.reject(req_id, "BAD_REQUEST", &e.to_string());
+                self.reject(req_id, EdgeCode::BadRequest, &e.to_string());
                 return Next::Continue;
             }
         };
         if self.who.is_some() {
             self.reject(
                 req_id,
-                "ALREADY_LOGGED_IN",
+                EdgeCode::AlreadyLoggedIn,
                 "this session is already logged in",
             );
             return Next::Continue;
@@ -330,7 +330,7 @@ impl Session {
             self.failed_logins += 1;
             self.reject(
                 req_id,
-                "LOGIN_RATE_LIMITED",
+                EdgeCode::LoginRateLimited,
                 "too many failed logins from this address: wait a minute",
             );
             return self.after_failed_login();
@@ -342,7 +342,7 @@ impl Session {
         }
         self.shared.login_failed(self.peer.ip());
         self.failed_logins += 1;
-        self.reject(req_id, "BAD_API_KEY", "unknown API key");
+        self.reject(req_id, EdgeCode::BadApiKey, "unknown API key");
         self.after_failed_login()
     }
 
@@ -360,18 +360,18 @@ impl Session {
             id: self.id,
             account: who.account,
         });
-        let name = protocol::recipient_name(
-            &self.shared.catalog,
-            ecomatch_exchange::Recipient::Account(who.account),
-        );
+        let account = self.shared.catalog.name(who.account).into_owned();
         let role = if who.operator {
             "operator"
         } else {
             "participant"
         };
-        let v = json!({"type": "login", "account": name, "role": role,
-            "cancel_on_disconnect": self.cancel_on_disconnect});
-        self.send(&v, req_id);
+        let body = Body::Login(m::Login {
+            account,
+            role,
+            cancel_on_disconnect: self.cancel_on_disconnect,
+        });
+        self.send(&body, req_id);
     }
 
     fn subscribe(&mut self, mut map: Map<String, Value>, req_id: Option<ReqId>, on: bool) {
@@ -379,18 +379,18 @@ impl Session {
         map.remove("req_id");
         let req: SubscribeReq = match serde_json::from_value(Value::Object(map)) {
             Ok(r) => r,
-            Err(e) => return self.reject(req_id.as_ref(), "BAD_REQUEST", &e.to_string()),
+            Err(e) => return self.reject(req_id.as_ref(), EdgeCode::BadRequest, &e.to_string()),
         };
         let channel = match (req.channel.as_str(), req.instrument.as_deref()) {
             ("market", Some(i)) => match InstrumentId::new(i)
                 .ok()
-                .filter(|id| self.shared.catalog.listing(*id).is_some())
+                .filter(|id| self.shared.catalog.product(*id).is_some())
             {
                 Some(id) => Channel::Market(id),
                 None => {
                     return self.reject(
                         req_id.as_ref(),
-                        "UNKNOWN_INSTRUMENT",
+                        EdgeCode::UnknownInstrument,
                         &format!("instrument {i} does not exist"),
                     );
                 }
@@ -398,7 +398,7 @@ impl Session {
             ("market", None) => {
                 return self.reject(
                     req_id.as_ref(),
-                    "BAD_REQUEST",
+                    EdgeCode::BadRequest,
                     "the market channel needs an instrument",
                 );
             }
@@ -406,7 +406,7 @@ impl Session {
             (c, _) => {
                 return self.reject(
                     req_id.as_ref(),
-                    "UNKNOWN_CHANNEL",
+                    EdgeCode::UnknownChannel,
                     &format!("no channel {c:?}: market or operator"),
                 );
             }
@@ -417,9 +417,9 @@ impl Session {
         };
         if !allowed {
             let code = if self.who.is_some() {
-                "FORBIDDEN"
+                EdgeCode::Forbidden
             } else {
-                "LOGIN_REQUIRED"
+                EdgeCode::LoginRequired
             };
             return self.reject(
                 req_id.as_ref(),
@@ -430,7 +430,7 @@ impl Session {
         if on && self.subscriptions >= self.shared.settings.limits.max_subscriptions {
             return self.reject(
                 req_id.as_ref(),
-                "TOO_MANY_SUBSCRIPTIONS",
+                EdgeCode::TooManySubscriptions,
                 "subscription limit reached",
             );
         }
@@ -450,13 +450,13 @@ impl Session {
             }
         };
         if self.shared.control.try_send(control).is_err() {
-            self.reject(None, "BUSY", "the server is busy: try again");
+            self.reject(None, EdgeCode::Busy, "the server is busy: try again");
         }
     }
 
     fn request(&mut self, map: Map<String, Value>, req_id: Option<&ReqId>, text: &str) {
         let Some(who) = self.who else {
-            return self.reject(req_id, "LOGIN_REQUIRED", "log in first");
+            return self.reject(req_id, EdgeCode::LoginRequired, "log in first");
         };
         let env = protocol::parse_object(map, false, text);
         let request = match env.request {
@@ -464,37 +464,42 @@ impl Session {
             Err(e) => return self.reject(req_id, e.code, &e.message),
         };
         if request.operator_only() && !who.operator {
-            return self.reject(req_id, "FORBIDDEN", "only operators may do this");
+            return self.reject(req_id, EdgeCode::Forbidden, "only operators may do this");
         }
         self.shared.metrics.command(request.op());
-        let inbound = |request, part| Inbound {
+        let shards = self.shared.shards.len() as u32;
+        let draft = protocol::convert(&self.shared.catalog, shards, &request);
+        let inbound = |work, part| Inbound {
             session: self.id,
             actor: who.account,
             req_id: req_id.cloned(),
-            work: Work::Request(request),
+            work,
             received: Instant::now(),
             part,
         };
-        match self.shared.route(&request) {
-            Route::One(k) => {
-                if self.shared.shards[k]
-                    .try_send(inbound(request, None))
-                    .is_err()
-                {
-                    self.reject(req_id, "BUSY", "the exchange is busy: try again");
-                }
-            }
-            Route::Every => {
+        // A refusal changes nothing anywhere: the home shard passes it back in its turn, so
+        // that it keeps its place among the session's replies.
+        let (work, route) = match draft {
+            Ok(d) => (Work::Draft(d), self.shared.route(&request)),
+            Err(e) => (Work::Refused(e), Route::One(0)),
+        };
+        let sent = match (work, route) {
+            (work, Route::One(k)) => self.shared.shards[k].try_send(inbound(work, None)).is_ok(),
+            (work, Route::Every) => {
                 let token = self.shared.next_part.fetch_add(1, Ordering::Relaxed);
-                let of = self.shared.shards.len() as u32;
-                let copies = (0..of).map(|index| {
-                    let part = Part { token, index, of };
-                    inbound(request.clone(), Some(part))
+                let copies = (0..shards).map(|index| {
+                    let part = Part {
+                        token,
+                        index,
+                        of: shards,
+                    };
+                    inbound(work.clone(), Some(part))
                 });
-                if self.shared.fan_out.try_send(copies.collect()).is_err() {
-                    self.reject(req_id, "BUSY", "the exchange is busy: try again");
-                }
+                self.shared.fan_out.try_send(copies.collect()).is_ok()
             }
+        };
+        if !sent {
+            self.reject(req_id, EdgeCode::Busy, "the exchange is busy: try again");
         }
     }
 
