@@ -85,7 +85,7 @@ fn sealed_bids() -> Vec<sealed::Bid> {
             x ^= x << 17;
             let bidder = (x % 10_000) as u32;
             sealed::Bid {
-                id,
+                id: ecomatch_engine::id::BidId(id),
                 bidder: AccountId(bidder),
                 group: (bidder % 4 == 0).then_some(bidder % 500),
                 price: Price::from_ticks(4_500 + (x >> 16) % 1_500),

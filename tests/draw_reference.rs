@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use ecomatch_engine::auction::sealed::{
     Bid, Format, Status, Terms, TieBreak, Undersubscribed, clear,
 };
-use ecomatch_engine::id::AccountId;
+use ecomatch_engine::id::{AccountId, BidId};
 use ecomatch_engine::quantity::{Price, Qty};
 use serde_json::{Value, json};
 
@@ -59,7 +59,7 @@ fn case(m: &mut Mix) -> (Terms, Vec<Bid>) {
     };
     let bids = (0..m.next(30))
         .map(|i| Bid {
-            id: 1 + i,
+            id: BidId(1 + i),
             bidder: AccountId(m.next(8) as u32),
             group: (m.next(3) == 0).then(|| m.next(2) as u32),
             price: Price::from_ticks(100 + m.next(6) * 5),
@@ -89,7 +89,7 @@ fn as_json(t: &Terms, bids: &[Bid]) -> Value {
         .iter()
         .map(|b| {
             json!([
-                b.id,
+                b.id.0,
                 b.bidder.0,
                 b.group,
                 b.price.ticks(),
@@ -113,7 +113,7 @@ fn engine_answer(t: &Terms, bids: &[Bid]) -> Value {
     let fills: Vec<Value> = o
         .fills
         .iter()
-        .map(|f| json!([f.bid, f.qty.lots()]))
+        .map(|f| json!([f.bid.0, f.qty.lots()]))
         .collect();
     json!({"status": status, "clearing_price": o.clearing_price.map(Price::ticks), "fills": fills})
 }

@@ -29,6 +29,18 @@ id_type!(
     TradeId(u64)
 );
 id_type!(
+    /// A negotiated block trade proposal, numbered by the exchange.
+    BlockId(u64)
+);
+id_type!(
+    /// A sealed-bid auction, numbered by the exchange.
+    AuctionId(u64)
+);
+id_type!(
+    /// A bid in a sealed-bid auction, numbered by the exchange.
+    BidId(u64)
+);
+id_type!(
     /// The position of a command in the sequenced log: gap-free, starting at 1.
     Seq(u64)
 );

@@ -4,7 +4,7 @@
 //! book. Nothing is held while a proposal is open.
 
 use ecomatch_engine::book::Side;
-use ecomatch_engine::id::{AccountId, Timestamp, TradeId};
+use ecomatch_engine::id::{AccountId, BlockId, Timestamp, TradeId};
 use ecomatch_engine::instrument::PriceBand;
 use ecomatch_engine::quantity::Cash;
 use ecomatch_risk::fee;
@@ -104,7 +104,7 @@ impl Exchange {
             return Err(Reject::Block(BlockError::Limit));
         }
         self.next_block = self.ids.after(self.next_block);
-        let id = self.next_block;
+        let id = BlockId(self.next_block);
         self.blocks.insert(id, b);
         self.report_both(
             id,
@@ -121,7 +121,7 @@ impl Exchange {
     fn accept(
         &mut self,
         actor: AccountId,
-        id: u64,
+        id: BlockId,
         now: Timestamp,
         out: &mut Vec<Output>,
     ) -> Result<(), Reject> {
@@ -216,7 +216,7 @@ impl Exchange {
     #[allow(clippy::too_many_arguments)]
     fn report_both(
         &self,
-        id: u64,
+        id: BlockId,
         b: &Block,
         status: BlockStatus,
         trade_id: Option<TradeId>,

@@ -4,7 +4,9 @@ use core::fmt;
 
 use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
-use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
+use ecomatch_engine::id::{
+    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, Seq, Timestamp,
+};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::account::AccountStatus;
 use ecomatch_risk::gate::GepRecord;
@@ -223,19 +225,19 @@ pub enum Command {
     /// The counterparty accepts a proposal: both sides are checked and it settles at once.
     AcceptBlock {
         /// The proposal.
-        block_id: u64,
+        block_id: BlockId,
     },
     /// The counterparty declines a proposal, or the proposer withdraws it.
     DeclineBlock {
         /// The proposal.
-        block_id: u64,
+        block_id: BlockId,
     },
     /// Operator: open a sealed-bid auction of a seller's quantity, which is held from now on.
     OpenSealedAuction(AuctionTerms),
     /// A sealed bid in an open auction: quantity wanted at this price or below.
     SealedBid {
         /// The auction.
-        auction_id: u64,
+        auction_id: AuctionId,
         /// The bid price.
         price: Price,
         /// The quantity.
@@ -244,7 +246,7 @@ pub enum Command {
     /// Change one of the actor's bids while the window is open.
     AmendBid {
         /// The bid.
-        bid_id: u64,
+        bid_id: BidId,
         /// New price.
         price: Option<Price>,
         /// New quantity.
@@ -253,12 +255,12 @@ pub enum Command {
     /// Withdraw one of the actor's bids while the window is open.
     WithdrawBid {
         /// The bid.
-        bid_id: u64,
+        bid_id: BidId,
     },
     /// Operator: close an auction at or after its close time: clear, settle, release.
     CloseSealedAuction {
         /// The auction.
-        auction_id: u64,
+        auction_id: AuctionId,
     },
 }
 

@@ -118,7 +118,7 @@ impl Exchange {
         let mut bids = 0;
         for (id, a) in &self.auctions {
             let t = &a.terms;
-            assert!(*id <= self.next_auction, "auction {id} beyond the counter");
+            assert!(id.0 <= self.next_auction, "auction {id} beyond the counter");
             *lots_held.entry((t.seller, a.market)).or_default() += t.offer.lots();
             *open.entry((t.seller, a.market, Side::Sell)).or_default() += t.offer.lots();
             for bidder in a.bidders() {
@@ -131,7 +131,7 @@ impl Exchange {
                     Some(&(*id, bidder)),
                     "bid {bid_id} is not indexed"
                 );
-                assert!(bid_id <= self.next_bid, "bid {bid_id} beyond the counter");
+                assert!(bid_id.0 <= self.next_bid, "bid {bid_id} beyond the counter");
                 assert!(!b.qty.is_zero(), "bid {bid_id} without quantity");
                 assert!(
                     b.price >= t.reserve && t.cap.is_none_or(|cap| b.price <= cap),

@@ -2,7 +2,7 @@
 //! Every message is plain data (no allocation); the gateway turns it into the protocol's JSON.
 
 use ecomatch_engine::book::{BookError, Phase, Side};
-use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
+use ecomatch_engine::id::{AccountId, AuctionId, InstrumentId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate::GateError;
@@ -156,7 +156,7 @@ pub enum Message {
         /// The command's name.
         command: &'static str,
         /// The auction.
-        auction_id: u64,
+        auction_id: AuctionId,
     },
     /// A sealed bid's state (private to its bidder; never public before the result).
     Bid(BidReport),
@@ -169,7 +169,7 @@ pub enum Message {
         /// The instrument.
         instrument: InstrumentId,
         /// The auction.
-        auction_id: u64,
+        auction_id: AuctionId,
         /// The trade.
         trade_id: TradeId,
         /// The price paid.
@@ -184,7 +184,7 @@ pub enum Message {
         /// The instrument.
         instrument: InstrumentId,
         /// The auction.
-        auction_id: u64,
+        auction_id: AuctionId,
         /// The winning bidder.
         bidder: AccountId,
         /// The quantity won.

@@ -2,7 +2,9 @@
 //! plain data with FIX execution-report meaning, which the gateway turns into JSON.
 
 use ecomatch_engine::book::{CancelReason, ExpireReason, Side};
-use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Timestamp, TradeId};
+use ecomatch_engine::id::{
+    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, Timestamp, TradeId,
+};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 
 use ecomatch_engine::auction::sealed::{self, Format, TieBreak, Undersubscribed};
@@ -163,7 +165,7 @@ impl BlockStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockReport {
     /// The proposal.
-    pub block_id: u64,
+    pub block_id: BlockId,
     /// The instrument.
     pub instrument: InstrumentId,
     /// The recipient's side.
@@ -222,9 +224,9 @@ impl BidStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BidReport {
     /// The auction.
-    pub auction_id: u64,
+    pub auction_id: AuctionId,
     /// The bid.
-    pub bid_id: u64,
+    pub bid_id: BidId,
     /// The instrument.
     pub instrument: InstrumentId,
     /// Its price.
@@ -267,7 +269,7 @@ impl BidReason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SealedFill {
     /// The auction.
-    pub auction_id: u64,
+    pub auction_id: AuctionId,
     /// The instrument.
     pub instrument: InstrumentId,
     /// The trade.
@@ -286,7 +288,7 @@ pub struct SealedFill {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuctionNotice {
     /// The auction.
-    pub auction_id: u64,
+    pub auction_id: AuctionId,
     /// The instrument.
     pub instrument: InstrumentId,
     /// The seller.
@@ -319,7 +321,7 @@ pub struct AuctionNotice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuctionResult {
     /// The auction.
-    pub auction_id: u64,
+    pub auction_id: AuctionId,
     /// The instrument.
     pub instrument: InstrumentId,
     /// Cleared, sold at the reserve, or canceled.

@@ -4,7 +4,7 @@
 //! caller checks the restored state hash against the one recorded with the snapshot.
 
 use ecomatch_engine::book::{OrderBook, OrderView};
-use ecomatch_engine::id::{AccountId, OrderId, Seq};
+use ecomatch_engine::id::{AccountId, AuctionId, BidId, BlockId, OrderId, Seq};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::gate::{GepRecord, Usage};
 use ecomatch_risk::ledger::Balance;
@@ -119,13 +119,13 @@ impl Exchange {
         w.u64(self.next_bid);
         w.u64(self.auctions.len() as u64);
         for (id, a) in &self.auctions {
-            w.u64(*id);
+            w.u64(id.0);
             w.u32(a.market);
             w.auction_terms(&a.terms);
             w.u64(a.bids.len() as u64);
             for (&(bidder, bid_id), b) in &a.bids {
                 w.u32(bidder.0);
-                for v in [bid_id, b.price.ticks(), b.qty.lots(), b.seq] {
+                for v in [bid_id.0, b.price.ticks(), b.qty.lots(), b.seq] {
                     w.u64(v);
                 }
             }
@@ -159,7 +159,7 @@ impl Exchange {
         w.u64(self.next_block);
         w.u64(self.blocks.len() as u64);
         for (id, b) in &self.blocks {
-            w.u64(*id);
+            w.u64(id.0);
             w.u32(b.market);
             w.u32(b.proposer.0);
             w.u32(b.counterparty.0);
@@ -281,7 +281,7 @@ fn restore_maps(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeError
             ecomatch_engine::id::Timestamp(r.u64()?),
         );
         ex.blocks.insert(
-            id,
+            BlockId(id),
             crate::state::Block {
                 market,
                 proposer,
@@ -366,7 +366,7 @@ fn restore_auctions(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeE
     ex.next_auction = r.u64()?;
     ex.next_bid = r.u64()?;
     for _ in 0..r.u64()? {
-        let id = r.u64()?;
+        let id = AuctionId(r.u64()?);
         let market = r.u32()?;
         let terms = r.auction_terms()?;
         if ex.by_id.get(&terms.instrument) != Some(&market) {
@@ -375,7 +375,7 @@ fn restore_auctions(ex: &mut Exchange, r: &mut Reader<'_>) -> Result<(), DecodeE
         let mut bids = std::collections::BTreeMap::new();
         for _ in 0..r.u64()? {
             let bidder = AccountId(r.u32()?);
-            let bid_id = r.u64()?;
+            let bid_id = BidId(r.u64()?);
             let bid = OpenBid {
                 price: Price::from_ticks(r.u64()?),
                 qty: Qty::from_lots(r.u64()?),

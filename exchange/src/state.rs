@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ecomatch_engine::book::{Event, OrderBook, Side, Tif};
-use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
+use ecomatch_engine::id::{
+    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, Seq, Timestamp,
+};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_risk::account::AccountKind;
 use ecomatch_risk::gate::{GepRecord, Usage};
@@ -87,7 +89,7 @@ pub(crate) struct Auction {
     pub(crate) market: u32,
     pub(crate) terms: AuctionTerms,
     /// Open bids by (bidder, bid id), so that one bidder's schedule is one range.
-    pub(crate) bids: BTreeMap<(AccountId, u64), OpenBid>,
+    pub(crate) bids: BTreeMap<(AccountId, BidId), OpenBid>,
 }
 
 /// An open bid.
@@ -102,9 +104,9 @@ pub(crate) struct OpenBid {
 
 impl Auction {
     /// One bidder's open bids, by bid id.
-    pub(crate) fn bids_of(&self, bidder: AccountId) -> impl Iterator<Item = (u64, OpenBid)> + '_ {
+    pub(crate) fn bids_of(&self, bidder: AccountId) -> impl Iterator<Item = (BidId, OpenBid)> + '_ {
         self.bids
-            .range((bidder, 0)..=(bidder, u64::MAX))
+            .range((bidder, BidId(0))..=(bidder, BidId(u64::MAX)))
             .map(|(&(_, id), &b)| (id, b))
     }
 
@@ -133,13 +135,13 @@ pub struct Exchange {
     /// Per market: the public sequence number of its last public message.
     pub(crate) public_seq: Vec<u64>,
     /// Open block trade proposals, by id.
-    pub(crate) blocks: BTreeMap<u64, Block>,
+    pub(crate) blocks: BTreeMap<BlockId, Block>,
     /// The id of the last block proposal.
     pub(crate) next_block: u64,
     /// Open sealed-bid auctions, by id.
-    pub(crate) auctions: BTreeMap<u64, Auction>,
+    pub(crate) auctions: BTreeMap<AuctionId, Auction>,
     /// Every open sealed bid: its auction and bidder (derived from `auctions`).
-    pub(crate) bid_index: BTreeMap<u64, (u64, AccountId)>,
+    pub(crate) bid_index: BTreeMap<BidId, (AuctionId, AccountId)>,
     /// The id of the last sealed-bid auction.
     pub(crate) next_auction: u64,
     /// The id of the last sealed bid.

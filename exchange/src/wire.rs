@@ -5,7 +5,9 @@
 use crate::command::{AuctionTerms, ClientOrderId, Command, OrderRequest, Sequenced};
 use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
-use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
+use ecomatch_engine::id::{
+    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, Seq, Timestamp,
+};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::account::AccountStatus;
 use ecomatch_risk::gate::GepRecord;
@@ -185,11 +187,11 @@ impl Writer<'_> {
             }
             Command::AcceptBlock { block_id } => {
                 self.u8(16);
-                self.u64(block_id);
+                self.u64(block_id.0);
             }
             Command::DeclineBlock { block_id } => {
                 self.u8(17);
-                self.u64(block_id);
+                self.u64(block_id.0);
             }
             _ => unreachable!("only block trade commands come here"),
         }
@@ -207,23 +209,23 @@ impl Writer<'_> {
                 qty,
             } => {
                 self.u8(19);
-                self.u64(auction_id);
+                self.u64(auction_id.0);
                 self.u64(price.ticks());
                 self.u64(qty.lots());
             }
             Command::AmendBid { bid_id, price, qty } => {
                 self.u8(20);
-                self.u64(bid_id);
+                self.u64(bid_id.0);
                 self.opt_u64(price.map(Price::ticks));
                 self.opt_u64(qty.map(Qty::lots));
             }
             Command::WithdrawBid { bid_id } => {
                 self.u8(21);
-                self.u64(bid_id);
+                self.u64(bid_id.0);
             }
             Command::CloseSealedAuction { auction_id } => {
                 self.u8(22);
-                self.u64(auction_id);
+                self.u64(auction_id.0);
             }
             _ => unreachable!("only sealed-bid auction commands come here"),
         }
@@ -470,10 +472,10 @@ impl Reader<'_> {
                 expires: Timestamp(self.u64()?),
             },
             16 => Command::AcceptBlock {
-                block_id: self.u64()?,
+                block_id: BlockId(self.u64()?),
             },
             17 => Command::DeclineBlock {
-                block_id: self.u64()?,
+                block_id: BlockId(self.u64()?),
             },
             tag @ 18..=22 => self.sealed_command(tag)?,
             _ => return Err(DecodeError("unknown command tag")),
@@ -484,20 +486,20 @@ impl Reader<'_> {
         Ok(match tag {
             18 => Command::OpenSealedAuction(self.auction_terms()?),
             19 => Command::SealedBid {
-                auction_id: self.u64()?,
+                auction_id: AuctionId(self.u64()?),
                 price: Price::from_ticks(self.u64()?),
                 qty: Qty::from_lots(self.u64()?),
             },
             20 => Command::AmendBid {
-                bid_id: self.u64()?,
+                bid_id: BidId(self.u64()?),
                 price: self.opt_u64()?.map(Price::from_ticks),
                 qty: self.opt_u64()?.map(Qty::from_lots),
             },
             21 => Command::WithdrawBid {
-                bid_id: self.u64()?,
+                bid_id: BidId(self.u64()?),
             },
             22 => Command::CloseSealedAuction {
-                auction_id: self.u64()?,
+                auction_id: AuctionId(self.u64()?),
             },
             _ => return Err(DecodeError("unknown command tag")),
         })

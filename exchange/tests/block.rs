@@ -2,7 +2,7 @@
 //! withdraw; every refusal leaves the state hash unchanged; open proposals survive snapshots.
 
 use ecomatch_engine::book::Side;
-use ecomatch_engine::id::{AccountId, InstrumentId, Seq, Timestamp};
+use ecomatch_engine::id::{AccountId, BlockId, InstrumentId, Seq, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_exchange::block::BlockStatus;
 use ecomatch_exchange::{Command, Exchange, Message, Output, Sequenced, demo};
@@ -120,7 +120,13 @@ fn a_block_proposed_and_accepted_settles_at_once() {
         m.ex.ledger().holding(coop, inst(FCS)).unwrap().held.lots(),
         0
     );
-    let out = m.run("zj-cement", 500, Command::AcceptBlock { block_id: 1 });
+    let out = m.run(
+        "zj-cement",
+        500,
+        Command::AcceptBlock {
+            block_id: BlockId(1),
+        },
+    );
     assert_eq!(
         statuses(&out),
         vec![
@@ -151,7 +157,9 @@ fn a_block_proposed_and_accepted_settles_at_once() {
     m.refused(
         "zj-cement",
         600,
-        Command::AcceptBlock { block_id: 1 },
+        Command::AcceptBlock {
+            block_id: BlockId(1),
+        },
         "UNKNOWN_BLOCK",
     );
 }
@@ -207,19 +215,25 @@ fn refusals_of_block_commands() {
     m.refused(
         "ls-paper",
         20,
-        Command::AcceptBlock { block_id: 1 },
+        Command::AcceptBlock {
+            block_id: BlockId(1),
+        },
         "UNKNOWN_BLOCK",
     );
     m.refused(
         "lishui-coop",
         20,
-        Command::AcceptBlock { block_id: 1 },
+        Command::AcceptBlock {
+            block_id: BlockId(1),
+        },
         "UNKNOWN_BLOCK",
     );
     m.refused(
         "zj-cement",
         1_001,
-        Command::AcceptBlock { block_id: 1 },
+        Command::AcceptBlock {
+            block_id: BlockId(1),
+        },
         "BLOCK_EXPIRED",
     );
     // The buyer spends its cash elsewhere first: at acceptance the funds check fails.
@@ -236,7 +250,9 @@ fn refusals_of_block_commands() {
     m.refused(
         "zj-cement",
         40,
-        Command::AcceptBlock { block_id: 1 },
+        Command::AcceptBlock {
+            block_id: BlockId(1),
+        },
         "INSUFFICIENT_FUNDS",
     );
     // A seller who no longer has the lots cannot deliver.
@@ -262,7 +278,9 @@ fn refusals_of_block_commands() {
     m.refused(
         "zj-cement",
         60,
-        Command::AcceptBlock { block_id: 1 },
+        Command::AcceptBlock {
+            block_id: BlockId(1),
+        },
         "BLOCK_COUNTERPARTY_UNABLE",
     );
 }
@@ -290,7 +308,13 @@ fn a_refused_acceptance_never_discloses_the_proposers_balances() {
         },
     );
     let before = m.ex.state_hash();
-    let out = m.run("lishui-coop", 30, Command::AcceptBlock { block_id: 1 });
+    let out = m.run(
+        "lishui-coop",
+        30,
+        Command::AcceptBlock {
+            block_id: BlockId(1),
+        },
+    );
     let [
         Output {
             msg: Message::Reject(r),
@@ -323,7 +347,13 @@ fn proposals_are_declined_withdrawn_and_survive_snapshots() {
         11,
         m.propose("lishui-coop", Side::Buy, 5_100, 120_000, 1_000),
     );
-    let out = m.run("zj-cement", 12, Command::DeclineBlock { block_id: 1 });
+    let out = m.run(
+        "zj-cement",
+        12,
+        Command::DeclineBlock {
+            block_id: BlockId(1),
+        },
+    );
     assert_eq!(
         statuses(&out),
         vec![
@@ -340,10 +370,18 @@ fn proposals_are_declined_withdrawn_and_survive_snapshots() {
         seq: Seq(m.seq + 1),
         time: Timestamp(13),
         actor: cement,
-        command: Command::DeclineBlock { block_id: 2 },
+        command: Command::DeclineBlock {
+            block_id: BlockId(2),
+        },
     };
     back.apply(&withdraw, &mut out_back);
-    let out = m.run("zj-cement", 13, Command::DeclineBlock { block_id: 2 });
+    let out = m.run(
+        "zj-cement",
+        13,
+        Command::DeclineBlock {
+            block_id: BlockId(2),
+        },
+    );
     assert_eq!(out, out_back);
     assert_eq!(
         statuses(&out),
@@ -360,8 +398,12 @@ fn block_commands_round_trip_through_the_wire() {
     let m = Market::new();
     for command in [
         m.propose("zj-cement", Side::Sell, 5_000, 100_000, 1_000),
-        Command::AcceptBlock { block_id: 7 },
-        Command::DeclineBlock { block_id: u64::MAX },
+        Command::AcceptBlock {
+            block_id: BlockId(7),
+        },
+        Command::DeclineBlock {
+            block_id: BlockId(u64::MAX),
+        },
     ] {
         let cmd = Sequenced {
             seq: Seq(9),

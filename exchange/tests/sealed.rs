@@ -7,7 +7,7 @@
 
 use ecomatch_engine::auction::sealed::{Format, Status, TieBreak, Undersubscribed};
 use ecomatch_engine::book::Side;
-use ecomatch_engine::id::{AccountId, InstrumentId, Seq, Timestamp};
+use ecomatch_engine::id::{AccountId, AuctionId, BidId, InstrumentId, Seq, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_exchange::command::AuctionTerms;
 use ecomatch_exchange::report::{AuctionResult, BidStatus};
@@ -93,7 +93,7 @@ impl Run {
     }
 
     /// Opens an auction of `offer` carbon-sink lots by the cooperative, reserve 45.00.
-    fn open(&mut self, offer: u64, f: impl FnOnce(&mut AuctionTerms)) -> u64 {
+    fn open(&mut self, offer: u64, f: impl FnOnce(&mut AuctionTerms)) -> AuctionId {
         let mut t = terms(self.id("lishui-coop"), offer);
         f(&mut t);
         let out = self.at(1, "operator", Command::OpenSealedAuction(t));
@@ -103,7 +103,7 @@ impl Run {
         }
     }
 
-    fn bid(&mut self, at: u64, who: &str, auction_id: u64, price: u64, qty: u64) -> u64 {
+    fn bid(&mut self, at: u64, who: &str, auction_id: AuctionId, price: u64, qty: u64) -> BidId {
         let out = self.at(at, who, bid(auction_id, price, qty));
         match out.as_slice() {
             [
@@ -117,7 +117,7 @@ impl Run {
         }
     }
 
-    fn close(&mut self, auction_id: u64) -> Vec<Output> {
+    fn close(&mut self, auction_id: AuctionId) -> Vec<Output> {
         self.at(
             CLOSES,
             "operator",
@@ -144,7 +144,7 @@ fn terms(seller: AccountId, offer: u64) -> AuctionTerms {
     }
 }
 
-fn bid(auction_id: u64, price: u64, qty: u64) -> Command {
+fn bid(auction_id: AuctionId, price: u64, qty: u64) -> Command {
     Command::SealedBid {
         auction_id,
         price: Price::from_ticks(price),
@@ -490,11 +490,21 @@ fn bids_count_against_need_caps_and_the_kill_switch_withdraws_them() {
     t.group_limit_bps = 10_000;
     r.at(1, "operator", Command::OpenSealedAuction(t));
     assert_eq!(r.lots("lishui-reserve", COD), (2_000, 8_000));
-    r.bid(20, "zj-cement", 1, 4_000, 3_000);
-    r.refused(21, "zj-cement", bid(1, 3_900, 2_001), "QUOTA_EXCEEDED");
-    r.refused(21, "ls-paper", bid(1, 3_900, 1), "NO_APPROVED_NEED");
-    r.refused(21, "qz-chem", bid(1, 3_900, 1), "OUTSIDE_AREA");
-    r.bid(21, "zj-cement", 1, 3_900, 2_000);
+    r.bid(20, "zj-cement", AuctionId(1), 4_000, 3_000);
+    r.refused(
+        21,
+        "zj-cement",
+        bid(AuctionId(1), 3_900, 2_001),
+        "QUOTA_EXCEEDED",
+    );
+    r.refused(
+        21,
+        "ls-paper",
+        bid(AuctionId(1), 3_900, 1),
+        "NO_APPROVED_NEED",
+    );
+    r.refused(21, "qz-chem", bid(AuctionId(1), 3_900, 1), "OUTSIDE_AREA");
+    r.bid(21, "zj-cement", AuctionId(1), 3_900, 2_000);
     assert!(r.cash("zj-cement").1 > 0);
     let cement = r.id("zj-cement");
     let out = r.at(30, "operator", Command::Kill { account: cement });
@@ -589,7 +599,7 @@ fn every_refusal_of_a_sealed_auction_changes_nothing() {
     r.refused(
         20,
         "zj-cement",
-        bid(auction + 1, 5_000, 1),
+        bid(AuctionId(auction.0 + 1), 5_000, 1),
         "UNKNOWN_AUCTION",
     );
     r.refused(20, "zj-cement", bid(auction, 4_499, 1), "BID_BELOW_RESERVE");
@@ -714,14 +724,18 @@ fn sealed_commands_round_trip_through_the_wire() {
             undersubscribed: Undersubscribed::SellAtReserve,
             ..terms(r.id("lishui-reserve"), 7)
         }),
-        bid(3, 5_000, 10),
+        bid(AuctionId(3), 5_000, 10),
         Command::AmendBid {
-            bid_id: 9,
+            bid_id: BidId(9),
             price: None,
             qty: Some(Qty::from_lots(4)),
         },
-        Command::WithdrawBid { bid_id: u64::MAX },
-        Command::CloseSealedAuction { auction_id: 1 },
+        Command::WithdrawBid {
+            bid_id: BidId(u64::MAX),
+        },
+        Command::CloseSealedAuction {
+            auction_id: AuctionId(1),
+        },
     ] {
         let cmd = Sequenced {
             seq: Seq(9),
@@ -747,10 +761,10 @@ fn another_seed_can_give_the_residual_to_another_bidder() {
         t.seed = seed;
         r.at(1, "operator", Command::OpenSealedAuction(t));
         for who in ["zj-cement", "ls-paper", "kaihua-restore"] {
-            r.bid(20, who, 1, 5_100, 400);
+            r.bid(20, who, AuctionId(1), 5_100, 400);
         }
         // 1,200 asked for 1,000 at one price: the last one drawn gets 200.
-        let out = r.close(1);
+        let out = r.close(AuctionId(1));
         let cut: Vec<AccountId> = trades(&out)
             .iter()
             .filter(|t| t.2 == 200)

@@ -7,7 +7,7 @@
 
 use ecomatch_engine::book::Side;
 use ecomatch_engine::id::{AccountId, InstrumentId};
-use ecomatch_exchange::block::BlockStatus;
+use ecomatch_exchange::report::{BidStatus, BlockStatus, OrderStatus};
 use ecomatch_exchange::{Exchange, Message, Output, Recipient};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -107,19 +107,19 @@ impl Generator {
     pub fn observe(&mut self, outputs: &[Output]) {
         for o in outputs {
             match (o.to, o.msg) {
-                (_, Message::Order(r)) if r.status.as_str() == "new" => {
+                (_, Message::Order(r)) if r.status == OrderStatus::New => {
                     remember(&mut self.orders, r.order_id.0);
                 }
                 (Recipient::Account(me), Message::Block(b))
                     if b.status == BlockStatus::Proposed =>
                 {
-                    remember(&mut self.blocks, (b.block_id, me, b.counterparty));
+                    remember(&mut self.blocks, (b.block_id.0, me, b.counterparty));
                 }
                 (_, Message::AuctionDone { auction_id, .. }) => {
-                    remember(&mut self.auctions, auction_id);
+                    remember(&mut self.auctions, auction_id.0);
                 }
-                (Recipient::Account(me), Message::Bid(b)) if b.status.as_str() == "new" => {
-                    remember(&mut self.bids, (b.bid_id, me));
+                (Recipient::Account(me), Message::Bid(b)) if b.status == BidStatus::New => {
+                    remember(&mut self.bids, (b.bid_id.0, me));
                 }
                 _ => {}
             }
@@ -452,7 +452,7 @@ impl Generator {
     }
 
     fn auction_id(&mut self, ex: &Exchange) -> String {
-        let open: Vec<u64> = ex.open_auctions().collect();
+        let open: Vec<u64> = ex.open_auctions().map(|a| a.0).collect();
         match self.rng.below(10) {
             0..=7 if !open.is_empty() => self.rng.pick(&open).to_string(),
             8 if !self.auctions.is_empty() => self.rng.pick(&self.auctions).to_string(),
@@ -465,7 +465,7 @@ impl Generator {
         let inst = auction_id
             .parse()
             .ok()
-            .and_then(|a| ex.auction_instrument(a))
+            .and_then(|a| ex.auction_instrument(ecomatch_engine::id::AuctionId(a)))
             .and_then(|id| self.instruments.iter().find(|i| i.id == id).cloned());
         let i = inst.unwrap_or_else(|| self.rng.pick(&self.instruments).clone());
         let who = self.trader(ex, &i, Side::Buy);

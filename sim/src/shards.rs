@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp};
 use ecomatch_engine::quantity::Cash;
+use ecomatch_exchange::report::{BidStatus, BlockStatus, OrderStatus};
 use ecomatch_exchange::shard::IdSpace;
 use ecomatch_exchange::{Command, Message, Output, Recipient};
 use ecomatch_gateway::config::Source;
@@ -38,18 +39,18 @@ impl Ids {
     fn created(out: &[Output]) -> Vec<(&'static str, u64)> {
         out.iter()
             .filter_map(|o| match o.msg {
-                Message::Order(r) if o.reply && r.status.as_str() == "new" => {
+                Message::Order(r) if o.reply && r.status == OrderStatus::New => {
                     Some(("order_id", r.order_id.0))
                 }
-                Message::Block(b) if o.reply && b.status.as_str() == "proposed" => {
-                    Some(("block_id", b.block_id))
+                Message::Block(b) if o.reply && b.status == BlockStatus::Proposed => {
+                    Some(("block_id", b.block_id.0))
                 }
                 Message::AuctionDone {
                     command: "open_sealed_auction",
                     auction_id,
-                } => Some(("auction_id", auction_id)),
-                Message::Bid(b) if o.reply && b.status.as_str() == "new" => {
-                    Some(("bid_id", b.bid_id))
+                } => Some(("auction_id", auction_id.0)),
+                Message::Bid(b) if o.reply && b.status == BidStatus::New => {
+                    Some(("bid_id", b.bid_id.0))
                 }
                 _ => None,
             })
@@ -102,11 +103,11 @@ fn normal(msg: Message) -> Message {
             ..
         } => {
             trade_id.0 = 0;
-            *auction_id = 0;
+            auction_id.0 = 0;
         }
-        Message::Allocation { auction_id, .. } => *auction_id = 0,
-        Message::AuctionOpened(n) => n.auction_id = 0,
-        Message::AuctionResult(r) => r.auction_id = 0,
+        Message::Allocation { auction_id, .. } => auction_id.0 = 0,
+        Message::AuctionOpened(n) => n.auction_id.0 = 0,
+        Message::AuctionResult(r) => r.auction_id.0 = 0,
         _ => {}
     }
     m

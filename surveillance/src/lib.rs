@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use ecomatch_engine::book::{CancelReason, Side};
-use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
+use ecomatch_engine::id::{AccountId, AuctionId, InstrumentId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_exchange::output::{FillReport, Liquidity, OrderReason, OrderStatus};
 use ecomatch_exchange::{Catalog, Exchange, Message, Output, Recipient, Reject};
@@ -155,7 +155,7 @@ pub struct Surveillance {
     gep: BTreeMap<(AccountId, InstrumentId), GepRecord>,
     cancels: BTreeMap<AccountId, VecDeque<u64>>,
     gep_attempts: BTreeMap<(AccountId, InstrumentId), (u64, u64)>,
-    sealed: BTreeMap<u64, SealedTerms>,
+    sealed: BTreeMap<AuctionId, SealedTerms>,
     /// Per command: each trade's first fill, waiting for the other side's.
     fills: BTreeMap<TradeId, (AccountId, FillReport)>,
     /// Per command: auction buys by instrument and account, and uncross volume by instrument.
@@ -597,7 +597,7 @@ impl Surveillance {
         &self,
         time: Timestamp,
         instrument: InstrumentId,
-        auction_id: u64,
+        auction_id: AuctionId,
         bidder: AccountId,
         qty: Qty,
         alerts: &mut Vec<Alert>,
@@ -620,7 +620,7 @@ impl Surveillance {
             accounts: vec![bidder],
             evidence: vec![
                 ("auction", "sealed".into()),
-                ("auction_id", auction_id.into()),
+                ("auction_id", auction_id.0.into()),
                 ("qty", self.q(instrument, qty).into()),
                 (
                     "purchase_limit",

@@ -3,7 +3,7 @@
 //! held or released.
 
 use ecomatch_engine::book::{BookError, Side};
-use ecomatch_engine::id::{AccountId, Timestamp};
+use ecomatch_engine::id::{AccountId, AuctionId, BidId, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate;
@@ -16,9 +16,9 @@ use crate::state::{Auction, OpenBid};
 
 /// A change to one bidder's schedule, checked and priced, ready to apply.
 struct Change {
-    auction_id: u64,
+    auction_id: AuctionId,
     bidder: AccountId,
-    bid_id: u64,
+    bid_id: BidId,
     /// The bid after the change; `None` when it is withdrawn.
     bid: Option<OpenBid>,
     /// Open quantity added (or taken away) for the quotas.
@@ -31,7 +31,7 @@ impl Exchange {
     pub(super) fn enter_bid(
         &mut self,
         cmd: &Sequenced,
-        auction_id: u64,
+        auction_id: AuctionId,
         price: Price,
         qty: Qty,
         out: &mut Vec<Output>,
@@ -53,7 +53,7 @@ impl Exchange {
         if a.bids_of(cmd.actor).count() >= MAX_BIDS_PER_BIDDER {
             return Err(SealedError::BidLimit.into());
         }
-        let bid_id = self.ids.after(self.next_bid);
+        let bid_id = BidId(self.ids.after(self.next_bid));
         let bid = OpenBid {
             price,
             qty,
@@ -61,14 +61,14 @@ impl Exchange {
         };
         let change = self.plan_change(a, auction_id, cmd.actor, bid_id, Some(bid))?;
         self.apply_change(&change, BidStatus::New, None, true, out)?;
-        self.next_bid = bid_id;
+        self.next_bid = bid_id.0;
         Ok(())
     }
 
     pub(super) fn amend_bid(
         &mut self,
         cmd: &Sequenced,
-        bid_id: u64,
+        bid_id: BidId,
         price: Option<Price>,
         qty: Option<Qty>,
         out: &mut Vec<Output>,
@@ -103,7 +103,7 @@ impl Exchange {
     pub(super) fn withdraw_bid(
         &mut self,
         cmd: &Sequenced,
-        bid_id: u64,
+        bid_id: BidId,
         out: &mut Vec<Output>,
     ) -> Result<(), Reject> {
         let (auction_id, _) = self.own_bid(cmd.actor, bid_id)?;
@@ -122,7 +122,7 @@ impl Exchange {
     /// Kill switch: every open bid of `account`, in every auction, is withdrawn (even after a
     /// window has closed: a killed account must not win).
     pub(crate) fn withdraw_all_bids(&mut self, account: AccountId, out: &mut Vec<Output>) {
-        let ids: Vec<u64> = self
+        let ids: Vec<BidId> = self
             .bid_index
             .iter()
             .filter(|(_, (_, bidder))| *bidder == account)
@@ -146,7 +146,7 @@ impl Exchange {
     }
 
     /// The actor's own open bid, or the refusal anyone else gets (never revealing others').
-    fn own_bid(&self, actor: AccountId, bid_id: u64) -> Result<(u64, OpenBid), Reject> {
+    fn own_bid(&self, actor: AccountId, bid_id: BidId) -> Result<(AuctionId, OpenBid), Reject> {
         let &(auction_id, bidder) = self
             .bid_index
             .get(&bid_id)
@@ -179,9 +179,9 @@ impl Exchange {
     fn plan_change(
         &self,
         a: &Auction,
-        auction_id: u64,
+        auction_id: AuctionId,
         bidder: AccountId,
-        bid_id: u64,
+        bid_id: BidId,
         bid: Option<OpenBid>,
     ) -> Result<Change, Reject> {
         let old_qty = a.bids.get(&(bidder, bid_id)).map_or(0, |b| b.qty.lots());

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use ecomatch_engine::auction::sealed::{self, Format, Outcome, Status, limit_of};
 use ecomatch_engine::book::Side;
-use ecomatch_engine::id::{AccountId, Timestamp};
+use ecomatch_engine::id::{AccountId, AuctionId, BidId, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 
 use super::{BidReason, BidReport, BidStatus, SealedError, SealedFill};
@@ -22,7 +22,7 @@ impl Exchange {
     pub(super) fn close_auction(
         &mut self,
         cmd: &Sequenced,
-        auction_id: u64,
+        auction_id: AuctionId,
         out: &mut Vec<Output>,
     ) -> Result<(), Reject> {
         self.require_operator(cmd.actor)?;
@@ -84,7 +84,7 @@ impl Exchange {
     fn settle_auction(
         &mut self,
         a: &Auction,
-        auction_id: u64,
+        auction_id: AuctionId,
         trades: &[Trade],
         time: Timestamp,
         out: &mut Vec<Output>,
@@ -162,14 +162,14 @@ impl Exchange {
     fn report_close(
         &mut self,
         a: &Auction,
-        auction_id: u64,
+        auction_id: AuctionId,
         outcome: &Outcome,
         time: Timestamp,
         out: &mut Vec<Output>,
     ) {
         let t = &a.terms;
-        let won: BTreeMap<u64, Qty> = outcome.fills.iter().map(|f| (f.bid, f.qty)).collect();
-        let mut bids: Vec<(u64, AccountId)> = a.bids.keys().map(|&(b, id)| (id, b)).collect();
+        let won: BTreeMap<BidId, Qty> = outcome.fills.iter().map(|f| (f.bid, f.qty)).collect();
+        let mut bids: Vec<(BidId, AccountId)> = a.bids.keys().map(|&(b, id)| (id, b)).collect();
         bids.sort_unstable();
         for (bid_id, bidder) in bids {
             let bid = a.bids[&(bidder, bid_id)];
@@ -211,7 +211,7 @@ impl Exchange {
     fn publish_result(
         &mut self,
         a: &Auction,
-        auction_id: u64,
+        auction_id: AuctionId,
         o: &Outcome,
         time: Timestamp,
         out: &mut Vec<Output>,
@@ -273,7 +273,7 @@ fn trades(a: &Auction, o: &Outcome) -> Vec<Trade> {
             o.totals.iter().map(|t| (t.bidder, price, t.qty)).collect()
         }
         (Format::PayAsBid, Some(_)) => {
-            let mut fills: Vec<(AccountId, u64, Price, Qty)> = o
+            let mut fills: Vec<(AccountId, BidId, Price, Qty)> = o
                 .fills
                 .iter()
                 .map(|f| (f.bidder, f.bid, f.price, f.qty))

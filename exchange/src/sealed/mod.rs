@@ -27,7 +27,7 @@ mod close;
 mod open;
 
 use ecomatch_engine::auction::sealed::{self, Format};
-use ecomatch_engine::id::{AccountId, InstrumentId};
+use ecomatch_engine::id::{AccountId, AuctionId, BidId, InstrumentId};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::fee;
 
@@ -47,7 +47,7 @@ pub const MAX_BIDS_PER_BIDDER: usize = 100;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuctionView {
     /// The auction.
-    pub id: u64,
+    pub id: AuctionId,
     /// Its terms.
     pub terms: AuctionTerms,
     /// Its open bids, by bidder then bid id.
@@ -58,7 +58,7 @@ pub struct AuctionView {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BidView {
     /// The bid.
-    pub id: u64,
+    pub id: BidId,
     /// Its bidder.
     pub bidder: AccountId,
     /// Its price.
@@ -97,25 +97,25 @@ impl Exchange {
     }
 
     /// The instrument of an open auction.
-    pub fn auction_instrument(&self, auction_id: u64) -> Option<InstrumentId> {
+    pub fn auction_instrument(&self, auction_id: AuctionId) -> Option<InstrumentId> {
         let a = self.auctions.get(&auction_id)?;
         Some(self.markets[a.market as usize].listing.instrument.spec().id)
     }
 
     /// The instrument of an open bid of `owner` (`None` for anyone else's bid).
-    pub fn bid_instrument(&self, bid_id: u64, owner: AccountId) -> Option<InstrumentId> {
+    pub fn bid_instrument(&self, bid_id: BidId, owner: AccountId) -> Option<InstrumentId> {
         let &(auction_id, bidder) = self.bid_index.get(&bid_id)?;
         (bidder == owner).then(|| self.auction_instrument(auction_id))?
     }
 
     /// The ids of the open auctions, in order.
-    pub fn open_auctions(&self) -> impl Iterator<Item = u64> + '_ {
+    pub fn open_auctions(&self) -> impl Iterator<Item = AuctionId> + '_ {
         self.auctions.keys().copied()
     }
 
     /// An open auction with its terms and its bids, for tools and tests that recompute what
     /// it holds (bids are never public before the close).
-    pub fn sealed_auction(&self, auction_id: u64) -> Option<AuctionView> {
+    pub fn sealed_auction(&self, auction_id: AuctionId) -> Option<AuctionView> {
         let a = self.auctions.get(&auction_id)?;
         Some(AuctionView {
             id: auction_id,
@@ -176,7 +176,7 @@ impl Exchange {
     }
 
     /// The operator's `done` for an auction it opened or closed.
-    pub(crate) fn auction_done(cmd: &Sequenced, auction_id: u64) -> Output {
+    pub(crate) fn auction_done(cmd: &Sequenced, auction_id: AuctionId) -> Output {
         Self::tell(
             cmd.actor,
             true,

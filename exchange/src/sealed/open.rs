@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use ecomatch_engine::auction::sealed::limit_of;
 use ecomatch_engine::book::{BookError, Side};
+use ecomatch_engine::id::AuctionId;
 use sha2::{Digest, Sha256};
 
 use super::SealedError;
@@ -35,7 +36,7 @@ impl Exchange {
         self.ledger.lock(t.seller, t.instrument, t.offer)?;
         self.add_open(t.seller, m, Side::Sell, i128::from(t.offer.lots()));
         self.next_auction = self.ids.after(self.next_auction);
-        let auction_id = self.next_auction;
+        let auction_id = AuctionId(self.next_auction);
         self.auctions.insert(
             auction_id,
             Auction {

@@ -1,6 +1,7 @@
 //! Random bidding in two sealed-bid auctions, with every invariant checked after each step.
 
 use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
+use ecomatch_engine::id::{AuctionId, BidId};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_exchange::{Command, Message, Output, Recipient};
 use ecomatch_risk::account::AccountStatus;
@@ -18,8 +19,8 @@ fn step(r: &Run, kind: u8, who: u8, px: u16, qty: u16, pick: u8) -> (&'static st
         "lishui-coop",
     ];
     let name = BIDDERS[usize::from(who) % BIDDERS.len()];
-    let auction_id = 1 + u64::from(pick % 2);
-    let bid_id = 1 + u64::from(pick) % (r.ex.open_auctions().count() as u64 * 40 + 1);
+    let auction_id = AuctionId(1 + u64::from(pick % 2));
+    let bid_id = BidId(1 + u64::from(pick) % (r.ex.open_auctions().count() as u64 * 40 + 1));
     let price = 4_400 + u64::from(px % 1_700); // some below the reserve, some above the cap
     let qty = u64::from(qty % 700);
     match kind % 8 {
@@ -87,7 +88,7 @@ proptest! {
             prop_assert!(out.iter().all(|o| o.to != Recipient::Public), "a bid is sealed");
         }
         for auction_id in [1, 2] {
-            let out = r.close(auction_id);
+            let out = r.close(AuctionId(auction_id));
             let result = result_of(&out);
             prop_assert!(result.sold <= Qty::from_lots(offer));
             let sold: u64 = trades(&out).iter().map(|t| t.2).sum();

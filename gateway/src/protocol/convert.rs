@@ -8,7 +8,7 @@ use core::str::FromStr;
 
 use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
-use ecomatch_engine::id::{AccountId, InstrumentId, OrderId};
+use ecomatch_engine::id::{AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId};
 use ecomatch_engine::quantity::{Cash, ConvertError, Price, Qty};
 use ecomatch_exchange::catalog::{Catalog, Product};
 use ecomatch_exchange::command::AuctionTerms;
@@ -52,7 +52,7 @@ pub enum Pending {
     /// `sealed_bid`.
     SealedBid {
         /// The auction.
-        auction_id: u64,
+        auction_id: AuctionId,
         /// The bid's price.
         price: Decimal,
         /// The bid's quantity.
@@ -61,7 +61,7 @@ pub enum Pending {
     /// `amend_bid`.
     AmendBid {
         /// The bid.
-        bid_id: u64,
+        bid_id: BidId,
         /// The new price.
         price: Option<Decimal>,
         /// The new quantity.
@@ -181,8 +181,16 @@ fn order_id(s: &str) -> Result<OrderId, EdgeError> {
     id_of("order_id", EdgeCode::BadOrderId, s).map(OrderId)
 }
 
-fn block_id(s: &str) -> Result<u64, EdgeError> {
-    id_of("block_id", EdgeCode::BadBlockId, s)
+fn block_id(s: &str) -> Result<BlockId, EdgeError> {
+    id_of("block_id", EdgeCode::BadBlockId, s).map(BlockId)
+}
+
+fn auction_id(s: &str) -> Result<AuctionId, EdgeError> {
+    id_of("auction_id", EdgeCode::BadAuctionId, s).map(AuctionId)
+}
+
+fn bid_id(s: &str) -> Result<BidId, EdgeError> {
+    id_of("bid_id", EdgeCode::BadBidId, s).map(BidId)
 }
 
 const fn side(s: SideW) -> Side {
@@ -232,10 +240,10 @@ pub fn convert(catalog: &Catalog, shards: u32, req: &Request) -> Result<Draft, E
         Request::SealedBid(r) => return sealed_bid(r),
         Request::AmendBid(r) => return amend_bid(r),
         Request::WithdrawBid(r) => Command::WithdrawBid {
-            bid_id: id_of("bid_id", EdgeCode::BadBidId, &r.bid_id)?,
+            bid_id: bid_id(&r.bid_id)?,
         },
         Request::CloseSealedAuction(r) => Command::CloseSealedAuction {
-            auction_id: id_of("auction_id", EdgeCode::BadAuctionId, &r.auction_id)?,
+            auction_id: auction_id(&r.auction_id)?,
         },
         Request::GetBook(r) => return book_query(catalog, r).map(Draft::Query),
         Request::GetAccount(_) => return Ok(Draft::Query(Query::Account)),
@@ -314,7 +322,7 @@ fn propose_block(
 
 fn sealed_bid(r: &super::request::SealedBidReq) -> Result<Draft, EdgeError> {
     Ok(Draft::Pending(Pending::SealedBid {
-        auction_id: id_of("auction_id", EdgeCode::BadAuctionId, &r.auction_id)?,
+        auction_id: auction_id(&r.auction_id)?,
         price: decimal("price", &r.price)?,
         qty: decimal("qty", &r.qty)?,
     }))
@@ -421,7 +429,7 @@ fn amend(r: &AmendReq) -> Result<Draft, EdgeError> {
 }
 
 fn amend_bid(r: &AmendBidReq) -> Result<Draft, EdgeError> {
-    let bid_id = id_of("bid_id", EdgeCode::BadBidId, &r.bid_id)?;
+    let bid_id = bid_id(&r.bid_id)?;
     let (price, qty) = amendment("amend_bid", r.price.as_deref(), r.qty.as_deref())?;
     Ok(Draft::Pending(Pending::AmendBid { bid_id, price, qty }))
 }

@@ -4,7 +4,7 @@
 //! the server cannot write.
 
 use ecomatch_engine::book::{BookError, Side};
-use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp, TradeId};
+use ecomatch_engine::id::{AccountId, AuctionId, InstrumentId, Timestamp, TradeId};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_exchange::catalog::{self, Catalog, Product};
 use ecomatch_exchange::report::{AuctionNotice, AuctionResult, BidReport, SealedFill};
@@ -128,7 +128,7 @@ pub fn body(catalog: &Catalog, out: &Output, context: Option<InstrumentId>) -> B
     }
 }
 
-fn done(op: &'static str, auction_id: Option<u64>) -> Body {
+fn done(op: &'static str, auction_id: Option<AuctionId>) -> Body {
     Body::Done(m::Done {
         op,
         auction_id: auction_id.map(Shown),
@@ -269,7 +269,7 @@ fn reference(at: At<'_>, price: Price, band: (Price, Price)) -> Body {
     })
 }
 
-fn sealed_trade(p: &Product, ids: (u64, u64), t: Traded, time: Timestamp) -> Body {
+fn sealed_trade(p: &Product, ids: (u64, AuctionId), t: Traded, time: Timestamp) -> Body {
     let (seq, auction_id) = ids;
     Body::SealedTrade(m::SealedTrade {
         instrument: Shown(p.id),

@@ -11,7 +11,7 @@
 
 use core::fmt::Display;
 
-use ecomatch_engine::id::{InstrumentId, OrderId, Timestamp, TradeId};
+use ecomatch_engine::id::{AuctionId, BidId, BlockId, InstrumentId, OrderId, Timestamp, TradeId};
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
@@ -87,7 +87,7 @@ pub struct Reject {
 pub struct Done {
     pub op: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub auction_id: Option<Shown<u64>>,
+    pub auction_id: Option<Shown<AuctionId>>,
 }
 
 /// `cash`: an account's cash after an operator changed it; also a part of `account`.
@@ -114,7 +114,7 @@ pub struct AccountStatus {
 /// `block`: a block trade proposal, to both parties.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Block {
-    pub block_id: Shown<u64>,
+    pub block_id: Shown<BlockId>,
     pub instrument: Code,
     pub side: &'static str,
     pub counterparty: String,
@@ -194,8 +194,8 @@ pub struct Reference {
 /// `bid`: a report on one sealed bid, to its bidder.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bid {
-    pub auction_id: Shown<u64>,
-    pub bid_id: Shown<u64>,
+    pub auction_id: Shown<AuctionId>,
+    pub bid_id: Shown<BidId>,
     pub instrument: Code,
     pub price: Decimal,
     pub qty: Decimal,
@@ -209,7 +209,7 @@ pub struct Bid {
 /// `sealed_fill`: a trade of a sealed-bid auction, to the bidder or the seller.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct SealedFill {
-    pub auction_id: Shown<u64>,
+    pub auction_id: Shown<AuctionId>,
     pub instrument: Code,
     pub trade_id: Shown<TradeId>,
     pub side: &'static str,
@@ -223,7 +223,7 @@ pub struct SealedFill {
 pub struct SealedAuction {
     pub instrument: Code,
     pub seq: u64,
-    pub auction_id: Shown<u64>,
+    pub auction_id: Shown<AuctionId>,
     pub seller: String,
     pub offer: Decimal,
     pub reserve: Decimal,
@@ -243,7 +243,7 @@ pub struct SealedAuction {
 pub struct SealedTrade {
     pub instrument: Code,
     pub seq: u64,
-    pub auction_id: Shown<u64>,
+    pub auction_id: Shown<AuctionId>,
     pub trade_id: Shown<TradeId>,
     pub price: Decimal,
     pub qty: Decimal,
@@ -255,7 +255,7 @@ pub struct SealedTrade {
 pub struct Allocation {
     pub instrument: Code,
     pub seq: u64,
-    pub auction_id: Shown<u64>,
+    pub auction_id: Shown<AuctionId>,
     pub bidder: String,
     pub qty: Decimal,
     pub value: Decimal,
@@ -266,7 +266,7 @@ pub struct Allocation {
 pub struct SealedResult {
     pub instrument: Code,
     pub seq: u64,
-    pub auction_id: Shown<u64>,
+    pub auction_id: Shown<AuctionId>,
     pub status: &'static str,
     pub clearing_price: Option<Decimal>,
     pub offer: Decimal,

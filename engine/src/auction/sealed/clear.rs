@@ -11,7 +11,7 @@ use super::{
     Undersubscribed,
 };
 use crate::auction::allocate::{SplitMix64, pro_rata};
-use crate::id::AccountId;
+use crate::id::{AccountId, BidId};
 use crate::quantity::{Notional, Price, Qty};
 
 /// The seed as the generator's state: its four little-endian 64-bit words mixed in turn (a
@@ -93,7 +93,7 @@ pub fn clear(terms: &Terms, bids: &[Bid]) -> Outcome {
         );
     }
     // Sorting the keys beside the indices keeps the comparisons in cache.
-    let mut keyed: Vec<(Reverse<Price>, u64, u64, usize)> = bids
+    let mut keyed: Vec<(Reverse<Price>, u64, BidId, usize)> = bids
         .iter()
         .enumerate()
         .map(|(i, b)| (Reverse(b.price), b.seq, b.id, i))

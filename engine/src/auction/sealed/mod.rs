@@ -48,7 +48,7 @@ mod tests;
 
 pub use clear::clear;
 
-use crate::id::AccountId;
+use crate::id::{AccountId, BidId};
 use crate::quantity::{Notional, Price, Qty};
 
 /// How winners pay.
@@ -141,7 +141,7 @@ pub struct Terms {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Bid {
     /// The caller's id of the bid, reported back in the fills.
-    pub id: u64,
+    pub id: BidId,
     /// The bidder.
     pub bidder: AccountId,
     /// The bidder's affiliation group, if it has one; bidders of one group share the group
@@ -182,7 +182,7 @@ impl Status {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BidFill {
     /// The bid.
-    pub bid: u64,
+    pub bid: BidId,
     /// Its bidder.
     pub bidder: AccountId,
     /// The price paid per lot: the clearing price (uniform) or the bid's own (pay-as-bid).

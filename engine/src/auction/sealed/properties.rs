@@ -15,7 +15,7 @@ fn bids() -> impl Strategy<Value = Vec<Bid>> {
         raw.into_iter()
             .enumerate()
             .map(|(i, (bidder, price, qty))| Bid {
-                id: 1_000 + i as u64,
+                id: BidId(1_000 + i as u64),
                 bidder: AccountId(bidder),
                 group: (bidder % 4 != 0).then_some(bidder % 3),
                 price: Price::from_ticks(100 + price),
@@ -61,7 +61,7 @@ fn terms() -> impl Strategy<Value = Terms> {
 
 /// Time priority, literally: bids by price then arrival, each taking what its bidder, its
 /// group and the offer still allow.
-fn greedy(t: &Terms, bids: &[Bid]) -> BTreeMap<u64, u64> {
+fn greedy(t: &Terms, bids: &[Bid]) -> BTreeMap<BidId, u64> {
     let mut sorted: Vec<&Bid> = bids.iter().collect();
     sorted.sort_by_key(|b| (core::cmp::Reverse(b.price), b.seq));
     let (mut left, mut per_bidder, mut per_group) =
@@ -86,7 +86,7 @@ fn greedy(t: &Terms, bids: &[Bid]) -> BTreeMap<u64, u64> {
 
 fn check(t: &Terms, bids: &[Bid], o: &Outcome) {
     assert!(o.sold <= t.offer);
-    let won: BTreeMap<u64, u64> = o.fills.iter().map(|f| (f.bid, f.qty.lots())).collect();
+    let won: BTreeMap<BidId, u64> = o.fills.iter().map(|f| (f.bid, f.qty.lots())).collect();
     let (mut per_bidder, mut per_group) = (BTreeMap::new(), BTreeMap::new());
     for b in bids {
         let q = won.get(&b.id).copied().unwrap_or(0);
@@ -155,7 +155,7 @@ proptest! {
         prop_assert_eq!(sorted(&r), sorted(&o));
         prop_assert_eq!((r.status, r.clearing_price, &r.totals), (o.status, o.clearing_price, &o.totals));
         if t.tie_break == TieBreak::Time && o.status != Status::Canceled {
-            let won: BTreeMap<u64, u64> = o.fills.iter().map(|f| (f.bid, f.qty.lots())).collect();
+            let won: BTreeMap<BidId, u64> = o.fills.iter().map(|f| (f.bid, f.qty.lots())).collect();
             prop_assert_eq!(won, greedy(&t, &bids));
         }
     }

@@ -7,7 +7,7 @@ use super::*;
 /// A bid whose id, arrival and bidder are all `id`; `group` 0 means no group.
 fn bid(id: u64, group: u32, price: u64, qty: u64) -> Bid {
     Bid {
-        id,
+        id: BidId(id),
         bidder: AccountId(id as u32),
         group: (group > 0).then_some(group),
         price: Price::from_ticks(price),
@@ -48,7 +48,7 @@ fn terms(offer: u64, tie_break: TieBreak, limit_bps: u16) -> Terms {
 
 /// The fills as (bid id, lots), in input order.
 fn won(o: &Outcome) -> Vec<(u64, u64)> {
-    o.fills.iter().map(|f| (f.bid, f.qty.lots())).collect()
+    o.fills.iter().map(|f| (f.bid.0, f.qty.lots())).collect()
 }
 
 /// An EU ETS-style auction of 1,000 t: the bids at 51.00 ask 600 where 450 are left.
@@ -130,7 +130,7 @@ fn pro_rata_shares_the_marginal_price_and_draws_the_residual() {
     let o = clear(&t, &bids);
     assert_eq!(o.clearing_price, Some(Price::from_ticks(5_000)));
     assert_eq!(won(&o), [(1, 200), (2, 33), (3, 33), (4, 34)]);
-    let residual_to = |o: &Outcome| o.fills.iter().find(|f| f.qty.lots() == 34).map(|f| f.bid);
+    let residual_to = |o: &Outcome| o.fills.iter().find(|f| f.qty.lots() == 34).map(|f| f.bid.0);
     let draws: Vec<Option<u64>> = (0..20)
         .map(|s| {
             t.seed = seed(s);
@@ -261,7 +261,7 @@ fn pay_as_bid_winners_pay_their_own_prices() {
     let paid: Vec<(u64, u64, u64)> = o
         .fills
         .iter()
-        .map(|f| (f.bid, f.price.ticks(), f.qty.lots()))
+        .map(|f| (f.bid.0, f.price.ticks(), f.qty.lots()))
         .collect();
     assert_eq!(paid, [(1, 5_300, 200), (2, 5_200, 200), (3, 5_100, 100)]);
     assert_eq!(o.totals[0].qty, Qty::from_lots(300));
