@@ -7,6 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "../fuzz_targets/small_market.rs"]
+#[allow(dead_code)] // the example uses the TOML only
+mod small_market;
+
 use ecomatch_exchange::wire::Writer;
 use ecomatch_gateway::config::Source;
 use ecomatch_gateway::script::Script;
@@ -68,6 +72,15 @@ fn main() {
         .expect("scan");
         put(&corpus.join("command_stream"), &format!("{n}.bin"), &commands);
         put(&corpus.join("snapshot"), &format!("{n}.snap"), &driver.exchange().snapshot());
+        // The snapshot target restores onto the small market: the same scenario there gives
+        // seeds it can read (a snapshot of the demo's larger books is refused at its header).
+        let small = ecomatch_gateway::config::parse(&small_market::toml()).expect("small market");
+        let mut script = Script::new(Sequencer::new(small), false);
+        script
+            .run(&mut std::io::BufReader::new(text.as_bytes()), &mut std::io::sink())
+            .expect("the scenario runs on the small market");
+        let small = script.sequencer().exchange().snapshot();
+        put(&corpus.join("snapshot"), &format!("{n}-small.snap"), &small);
         let _ = std::fs::remove_dir_all(&dir);
     }
     println!("corpora written under {}", corpus.display());
