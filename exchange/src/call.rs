@@ -7,12 +7,15 @@
 //! (arrival) order. GEP indicators allocate pro-rata, seeded by the uncross command's sequence
 //! number (which is in the log), every other family by time.
 
-use ecomatch_engine::auction::{self, Allocation, CallOrder};
+use std::collections::BTreeMap;
+
+use ecomatch_engine::auction::{self, Allocation, CallOrder, Depth};
 use ecomatch_engine::book::{
-    BookError, CancelReason, ExpireReason, OrderBook, OrderView, Phase, Side, Stp, Tif,
+    BookError, CancelReason, Capacity, ExpireReason, OrderBook, OrderView, Phase, Side, Stp, Tif,
 };
 use ecomatch_engine::id::{AccountId, OrderId, Timestamp};
 use ecomatch_engine::quantity::{Price, Qty};
+use ecomatch_risk::error::LedgerError;
 use ecomatch_risk::gate;
 
 use crate::command::OrderRequest;
@@ -61,8 +64,8 @@ impl Exchange {
         let call = self
             .by_id
             .get(&instrument)
-            .map_or(&[][..], |&m| &self.markets[m as usize].call[..]);
-        call.iter().map(|e| {
+            .map(|&m| &self.markets[m as usize].call);
+        call.into_iter().flat_map(|c| c.values()).map(|e| {
             let o = &self.orders[&e.id];
             Collected {
                 id: e.id,
@@ -89,14 +92,24 @@ impl Exchange {
         if req.tif == Tif::Fok {
             return Err(BookError::InvalidOrder("FOK is not accepted in a call auction").into());
         }
+        let market = &self.markets[m as usize];
         if let Some(price) = req.price {
-            let (lo, hi) = self.markets[m as usize].book.band();
+            let (lo, hi) = market.book.band();
             if price.ticks() == 0 {
                 return Err(BookError::InvalidPrice.into());
             }
             if price < lo || price > hi {
                 return Err(BookError::PriceOutsideBand { price, lo, hi }.into());
             }
+        }
+        // Collected orders rest in the book after the uncross: the book's capacity bounds the
+        // call too, and keeps an instrument's auction from growing without end.
+        let taking_part = market.book.len() + market.call.len();
+        if taking_part >= market.book.capacity().max_orders as usize {
+            return Err(BookError::BookFull(Capacity::Orders).into());
+        }
+        if market.depth.as_ref().is_some_and(|d| !d.fits(req.qty)) {
+            return Err(LedgerError::Overflow.into());
         }
         Ok(())
     }
@@ -112,11 +125,20 @@ impl Exchange {
     ) {
         let id = OrderId(self.ids.after(self.next_order));
         let o = self.record_open(id, actor, m, req, hold);
-        self.markets[m as usize].call.push(CallEntry {
+        let market = &mut self.markets[m as usize];
+        market.call.insert(
             id,
-            limit: req.price,
-            tif: req.tif,
-        });
+            CallEntry {
+                id,
+                limit: req.price,
+                tif: req.tif,
+            },
+        );
+        // On arrival a market order's hold is at the band's edge: it takes part as a market
+        // order (see `call_price`).
+        if let Some(d) = &mut market.depth {
+            d.add(req.side, req.price, req.qty);
+        }
         self.markets[m as usize].book.note_last_id(id);
         let instrument = self.markets[m as usize].listing.instrument.spec().id;
         out.push(crate::trading::report(
@@ -138,12 +160,16 @@ impl Exchange {
         reason: CancelReason,
         out: &mut Vec<Output>,
     ) -> bool {
-        let call = &mut self.markets[m as usize].call;
-        let Some(pos) = call.iter().position(|e| e.id == id) else {
+        let market = &mut self.markets[m as usize];
+        let Some(e) = market.call.remove(&id) else {
             return false;
         };
-        call.remove(pos);
-        let leaves = self.orders[&id].leaves();
+        let o = self.orders[&id];
+        let leaves = o.leaves();
+        let price = call_price(market.book.band(), o.side, e.limit, o.price);
+        if let Some(d) = &mut market.depth {
+            d.remove(o.side, price, leaves);
+        }
         self.close_part(
             m,
             id,
@@ -182,13 +208,9 @@ impl Exchange {
                 market: false,
             })
             .collect();
-        for e in &market.call {
+        for e in market.call.values() {
             let o = &self.orders[&e.id];
-            let inside = match o.side {
-                Side::Buy => o.price < hi,
-                Side::Sell => o.price > lo,
-            };
-            let price = e.limit.or_else(|| inside.then_some(o.price));
+            let price = call_price((lo, hi), o.side, e.limit, o.price);
             v.push(Participant {
                 order: CallOrder {
                     id: e.id,
@@ -224,7 +246,7 @@ impl Exchange {
         ids.extend(
             market
                 .call
-                .iter()
+                .values()
                 .filter(|e| outside(self.orders[&e.id].price))
                 .map(|e| e.id),
         );
@@ -235,24 +257,79 @@ impl Exchange {
         }
     }
 
-    /// Publishes the indicative price, volume and surplus of a market in its call phase.
+    /// Publishes the indicative price, volume and surplus of a market in its call phase, from
+    /// its depth: O(log W), whatever the number of orders.
     pub(crate) fn publish_indicative(&mut self, m: u32, out: &mut Vec<Output>) {
-        let orders: Vec<CallOrder> = self.participants(m).iter().map(|p| p.order).collect();
-        let reference = self.markets[m as usize]
-            .listing
-            .instrument
-            .spec()
-            .reference_price;
-        let ind = auction::indicative(&orders, reference);
-        let instrument = self.markets[m as usize].listing.instrument.spec().id;
+        if self.markets[m as usize].depth.is_none() {
+            self.rebuild_depth(m)
+                .expect("every order taking part was admitted within the call's totals");
+        }
+        let market = &self.markets[m as usize];
+        let spec = market.listing.instrument.spec();
+        let ind = market
+            .depth
+            .as_ref()
+            .expect("built above")
+            .indicative(spec.reference_price);
         let msg = Message::Indicative {
-            instrument,
+            instrument: spec.id,
             price: ind.price,
             volume: ind.volume,
             surplus: ind.surplus,
             surplus_side: ind.surplus_side,
         };
         out.push(self.public(m, msg));
+    }
+
+    /// Builds the market's call depth from every order taking part, over a window that holds
+    /// the band and every limit; `Err` if their total quantity overflows 64 bits (only a
+    /// crafted snapshot or an absurd market gets there), with nothing changed.
+    pub(crate) fn rebuild_depth(&mut self, m: u32) -> Result<(), Reject> {
+        let parts = self.participants(m);
+        let total = parts
+            .iter()
+            .try_fold(0u64, |t, p| t.checked_add(p.order.qty.lots()));
+        if total.is_none() {
+            return Err(LedgerError::Overflow.into());
+        }
+        let (mut lo, mut hi) = self.markets[m as usize].book.band();
+        for p in parts.iter().filter_map(|p| p.order.price) {
+            (lo, hi) = (lo.min(p), hi.max(p));
+        }
+        let mut depth = Depth::new(lo, hi);
+        for p in &parts {
+            depth.add(p.order.side, p.order.price, p.order.qty);
+        }
+        self.markets[m as usize].depth = Some(depth);
+        Ok(())
+    }
+
+    /// During a call the kept depth decides as the whole auction would: the indicative price,
+    /// volume and surplus from the depth equal those recomputed from every order taking part.
+    pub(crate) fn check_depth(&self, m: u32) {
+        let market = &self.markets[m as usize];
+        if market.book.phase() != Phase::Call {
+            assert!(market.depth.is_none(), "a call depth outside a call");
+            return;
+        }
+        let Some(depth) = &market.depth else {
+            panic!("a market in its call phase without a depth");
+        };
+        let orders: Vec<CallOrder> = self.participants(m).iter().map(|p| p.order).collect();
+        let reference = market.listing.instrument.spec().reference_price;
+        assert_eq!(
+            depth.indicative(reference),
+            auction::indicative(&orders, reference),
+            "the call depth of market {m} drifted from its orders"
+        );
+    }
+
+    /// A resting order leaves the book during a call (a cancel, a sweep): the depth follows.
+    pub(crate) fn leave_depth(&mut self, m: u32, id: OrderId, qty: Qty) {
+        let market = &mut self.markets[m as usize];
+        if let (Some(d), Some(o)) = (&mut market.depth, self.orders.get(&id)) {
+            d.remove(o.side, Some(o.price), qty);
+        }
     }
 
     /// Ends the call: uncross, settle, and put what is left into a fresh book (still in the
@@ -278,13 +355,13 @@ impl Exchange {
             allocation,
         );
         let old_levels = levels(&self.markets[m as usize].book);
-        let mut book = OrderBook::for_instrument(&self.markets[m as usize].listing.instrument);
-        let old = &self.markets[m as usize].book;
-        book.set_band(old.band().0, old.band().1);
-        book.set_phase(Phase::Call, &mut Vec::new());
-        book.note_last_id(OrderId(self.next_order));
-        self.markets[m as usize].book = book;
-        self.markets[m as usize].call.clear();
+        let market = &mut self.markets[m as usize];
+        // Every order takes part: the book empties (keeping its allocation) and what is left
+        // after the uncross goes back in arrival order.
+        market.book.clear();
+        market.book.note_last_id(OrderId(self.next_order));
+        market.call.clear();
+        market.depth = None;
         if let Some(price) = result.price() {
             self.settle_uncross(m, price, &result.fills, time, out);
         }
@@ -406,7 +483,7 @@ impl Exchange {
         self.close_part(m, id, leaves, OrderStatus::Expired, reason, out);
     }
 
-    /// Public level updates for every level the uncross changed.
+    /// Public level updates for every level the uncross changed, in (side, price) order.
     fn publish_level_changes(
         &mut self,
         m: u32,
@@ -415,14 +492,19 @@ impl Exchange {
         out: &mut Vec<Output>,
     ) {
         let instrument = self.markets[m as usize].listing.instrument.spec().id;
-        let mut changes: Vec<(Side, Price, Qty)> = old
-            .iter()
-            .filter(|(s, p, _)| !new.iter().any(|(s2, p2, _)| s == s2 && p == p2))
-            .map(|&(s, p, _)| (s, p, Qty::ZERO))
-            .collect();
-        changes.extend(new.iter().filter(|n| !old.contains(n)).copied());
-        changes.sort_unstable_by_key(|&(s, p, _)| (s, p));
-        for (side, price, qty) in changes {
+        let key = |&(s, p, q): &(Side, Price, Qty)| ((s == Side::Sell, p), q);
+        let old: BTreeMap<(bool, Price), Qty> = old.iter().map(key).collect();
+        let mut changes: BTreeMap<(bool, Price), Qty> =
+            old.keys().map(|&k| (k, Qty::ZERO)).collect();
+        for (k, q) in new.iter().map(key) {
+            if old.get(&k) == Some(&q) {
+                changes.remove(&k);
+            } else {
+                changes.insert(k, q);
+            }
+        }
+        for ((sell, price), qty) in changes {
+            let side = if sell { Side::Sell } else { Side::Buy };
             out.push(self.public(
                 m,
                 Message::Level {
@@ -434,6 +516,23 @@ impl Exchange {
             ));
         }
     }
+}
+
+/// The price an order collected for a call takes part at: its limit; for a market order,
+/// none (it accepts every auction price) while the price its cash or lots were held at is
+/// still the band's edge on its side, and that held price once a reference move has widened
+/// the band past it, so that the uncross never prices it beyond what it holds.
+fn call_price(
+    band: (Price, Price),
+    side: Side,
+    limit: Option<Price>,
+    held: Price,
+) -> Option<Price> {
+    let inside = match side {
+        Side::Buy => held < band.1,
+        Side::Sell => held > band.0,
+    };
+    limit.or_else(|| inside.then_some(held))
 }
 
 fn levels(book: &OrderBook) -> Vec<(Side, Price, Qty)> {

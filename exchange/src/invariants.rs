@@ -29,7 +29,7 @@ impl Exchange {
         let mut open: BTreeMap<(AccountId, u32, Side), u64> = BTreeMap::new();
         for (id, o) in &self.orders {
             let market = &self.markets[o.market as usize];
-            if market.call.iter().any(|e| e.id == *id) {
+            if market.call.contains_key(id) {
                 assert!(
                     market.book.order(*id).is_none(),
                     "order {id} both collected and resting"
@@ -65,9 +65,11 @@ impl Exchange {
         let resting: usize = self
             .markets
             .iter()
-            .map(|m| {
+            .enumerate()
+            .map(|(k, m)| {
                 if books(m.listing.instrument.spec().id) {
                     m.book.check_invariants();
+                    self.check_depth(k as u32);
                 }
                 m.book.len() + m.call.len()
             })

@@ -141,8 +141,15 @@ impl Exchange {
             band_hi: hi,
         };
         out.push(self.public(m as u32, msg));
+        let in_call = self.markets[m].book.phase() == Phase::Call;
+        if in_call {
+            // The band moved: which collected market orders count as market orders follows
+            // it, so the depth is rebuilt under the new band before anything leaves it.
+            self.rebuild_depth(m as u32)
+                .expect("the orders taking part fitted before the move");
+        }
         self.cancel_outside_band(m as u32, time, out);
-        if self.markets[m].book.phase() == Phase::Call {
+        if in_call {
             self.publish_indicative(m as u32, out);
         }
         Ok(())
@@ -157,6 +164,10 @@ impl Exchange {
     ) -> Result<(), Reject> {
         let m = self.market_of(instrument)?;
         let was_call = self.markets[m as usize].book.phase() == Phase::Call;
+        if phase == Phase::Call && !was_call {
+            // Before anything changes: the resting orders must fit one auction's totals.
+            self.rebuild_depth(m)?;
+        }
         if was_call && phase != Phase::Call {
             self.uncross_market(m, cmd.seq.0, cmd.time, out);
         }
@@ -196,6 +207,26 @@ impl Exchange {
         self.withdraw_all_bids(account, out);
         out.push(private(account, Message::Status(AccountStatus::Killed)));
         Ok(())
+    }
+}
+
+impl Exchange {
+    /// Sets an instrument's phase before the first sequenced command (configuration).
+    pub fn set_initial_phase(
+        &mut self,
+        instrument: ecomatch_engine::id::InstrumentId,
+        phase: ecomatch_engine::book::Phase,
+        out: &mut Vec<ecomatch_engine::book::Event>,
+    ) {
+        if let Some(&m) = self.by_id.get(&instrument) {
+            self.markets[m as usize].book.set_phase(phase, out);
+            self.markets[m as usize].depth = None;
+            if phase == ecomatch_engine::book::Phase::Call {
+                // Before any order: nothing takes part yet, so nothing can overflow.
+                self.rebuild_depth(m)
+                    .expect("an empty call fits its totals");
+            }
+        }
     }
 }
 

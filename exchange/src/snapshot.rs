@@ -91,7 +91,7 @@ impl Exchange {
                 );
             }
             w.u64(m.call.len() as u64);
-            for e in &m.call {
+            for e in m.call.values() {
                 let meta = &self.orders[&e.id];
                 w.u64(e.id.0);
                 w.opt_u64(e.limit.map(Price::ticks));
@@ -192,6 +192,11 @@ impl Exchange {
         base.orders.clear();
         for m in 0..base.markets.len() {
             restore_market(&mut base, m, &mut r)?;
+            base.markets[m].depth = None;
+            if base.markets[m].book.phase() == ecomatch_engine::book::Phase::Call {
+                base.rebuild_depth(m as u32)
+                    .map_err(|_| DecodeError("a call whose quantities overflow"))?;
+            }
         }
         restore_auctions(&mut base, &mut r)?;
         if !r.0.is_empty() {
@@ -336,9 +341,10 @@ fn restore_market(ex: &mut Exchange, m: usize, r: &mut Reader<'_>) -> Result<(),
         if phase != ecomatch_engine::book::Phase::Call {
             return Err(DecodeError("orders collected outside a call phase"));
         }
-        ex.markets[m]
-            .call
-            .push(crate::state::CallEntry { id, limit, tif });
+        let entry = crate::state::CallEntry { id, limit, tif };
+        if ex.markets[m].call.insert(id, entry).is_some() {
+            return Err(DecodeError("an order collected twice"));
+        }
         let open = OpenOrder {
             account,
             market: m as u32,

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use ecomatch_engine::auction::Depth;
 use ecomatch_engine::book::{Event, OrderBook, Side, Tif};
 use ecomatch_engine::id::{
     AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, Seq, Timestamp,
@@ -25,8 +26,11 @@ use crate::reject::Reject;
 pub(crate) struct Market {
     pub(crate) listing: Listing,
     pub(crate) book: OrderBook,
-    /// Orders collected during a call phase, in arrival order (empty otherwise).
-    pub(crate) call: Vec<CallEntry>,
+    /// Orders collected during a call phase, by id: in arrival order (empty otherwise).
+    pub(crate) call: BTreeMap<OrderId, CallEntry>,
+    /// During a call phase, the depth of every order taking part (collected and resting), kept
+    /// up to date for the indicative price; derived, so neither hashed nor snapshotted.
+    pub(crate) depth: Option<Depth>,
 }
 
 /// An open order, with what backs it.
@@ -172,7 +176,8 @@ impl Exchange {
             markets.push(Market {
                 listing,
                 book,
-                call: Vec::new(),
+                call: BTreeMap::new(),
+                depth: None,
             });
         }
         let n_markets = markets.len();
@@ -339,20 +344,6 @@ impl Exchange {
         for m in &mut self.markets {
             m.book
                 .set_phase(ecomatch_engine::book::Phase::Continuous, &mut Vec::new());
-        }
-    }
-}
-
-impl Exchange {
-    /// Sets an instrument's phase before the first sequenced command (configuration).
-    pub fn set_initial_phase(
-        &mut self,
-        instrument: InstrumentId,
-        phase: ecomatch_engine::book::Phase,
-        out: &mut Vec<Event>,
-    ) {
-        if let Some(&m) = self.by_id.get(&instrument) {
-            self.markets[m as usize].book.set_phase(phase, out);
         }
     }
 }

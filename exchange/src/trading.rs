@@ -450,6 +450,7 @@ impl Exchange {
                         OrderStatus::Replaced
                     };
                     let why = OrderReason::Canceled(reason);
+                    self.leave_depth(m, order_id, qty);
                     self.close_part(m, order_id, qty, status, why, out);
                 }
                 Event::Expired {
@@ -459,6 +460,7 @@ impl Exchange {
                     ..
                 } => {
                     let why = OrderReason::Expired(reason);
+                    self.leave_depth(m, order_id, qty);
                     self.close_part(m, order_id, qty, OrderStatus::Expired, why, out);
                 }
                 Event::Amended {

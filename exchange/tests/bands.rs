@@ -249,3 +249,33 @@ fn an_amended_order_is_held_at_its_new_price() {
     );
     assert_eq!(r.held("zj-cement"), 0);
 }
+
+/// The call's depth follows a reference move: a collected market buy held at 55.00 becomes a
+/// limit at 55.00 once the band widens past it, and canceling it afterwards takes out what
+/// it now counts as (the simulator found the depth taking out a market order that was no
+/// longer one). Every step runs the full invariants, the depth against its orders included.
+#[test]
+fn a_collected_market_order_leaves_the_depth_as_what_it_counts_as_now() {
+    let mut r = Run::demo();
+    r.ok("operator", phase(LS, Phase::Call));
+    r.ok("zj-cement", order(LS, Side::Buy, None, 10, Tif::Ioc));
+    r.ok(
+        "lishui-coop",
+        order(LS, Side::Sell, Some(5_400), 4, Tif::Gtc),
+    );
+    r.ok("operator", reference(LS, 5_200));
+    let out = r.ok(
+        "zj-cement",
+        Command::CancelOrder {
+            order_id: ecomatch_engine::id::OrderId(1),
+        },
+    );
+    assert_eq!(closed(&out, "canceled"), vec![(1, Some("requested"))]);
+    let indicative = out.iter().find_map(|o| match o.msg {
+        Message::Indicative { price, volume, .. } => Some((price, volume)),
+        _ => None,
+    });
+    assert_eq!(indicative, Some((None, Qty::ZERO)), "only the ask is left");
+    r.ok("operator", reference(LS, 5_000));
+    r.ok("operator", phase(LS, Phase::Continuous));
+}

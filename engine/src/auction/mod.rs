@@ -34,8 +34,11 @@
 //! functions are pure: the same orders and arguments give the same result, bit for bit.
 
 mod allocate;
+mod depth;
 mod price;
 pub mod sealed;
+
+pub use depth::Depth;
 
 #[cfg(test)]
 mod properties;

@@ -105,10 +105,15 @@ pub(super) fn aggregate(orders: &[CallOrder]) -> Aggregate {
     agg
 }
 
+/// A walk over candidates: calls its argument with `(price, cumulative buy, cumulative sell)`
+/// for each candidate in ascending price order. The rules run over any walk, so that the
+/// whole book ([`scan`]) and an incrementally kept depth ([`super::depth`]) decide alike.
+pub(super) type Walk<'a> = &'a dyn Fn(&mut dyn FnMut(u64, u64, u64));
+
 /// Calls `f(price, cumulative buy, cumulative sell)` for every candidate (every distinct limit
 /// price of either side) in ascending order, by merging the two sides' levels: the cumulative
 /// sell grows with the asks passed, the cumulative buy is the total minus the bids below.
-fn scan(agg: &Aggregate, mut f: impl FnMut(u64, u64, u64)) {
+fn scan(agg: &Aggregate, f: &mut dyn FnMut(u64, u64, u64)) {
     let (bids, asks) = (&agg.bids, &agg.asks);
     let mut next_bid = bids.len(); // bids are descending: walk them from the back
     let mut next_ask = 0;
@@ -158,9 +163,9 @@ struct Remaining {
 
 /// Rules 1 and 2 in one pass: the candidates with the highest volume and, among them, the
 /// lowest surplus; `None` if no candidate has a positive volume.
-fn remaining(agg: &Aggregate) -> Option<Remaining> {
+fn remaining(walk: Walk<'_>) -> Option<Remaining> {
     let mut best: Option<Remaining> = None;
-    scan(agg, |price, buy, sell| {
+    walk(&mut |price, buy, sell| {
         let (volume, surplus) = (buy.min(sell), buy.abs_diff(sell));
         if volume == 0 {
             return;
@@ -191,9 +196,9 @@ fn remaining(agg: &Aggregate) -> Option<Remaining> {
 /// Rule 4: among the remaining candidates, the one nearest to `twice_target / 2` (targets are
 /// doubled so that the middle of two prices stays an integer), the higher one on a tie; with
 /// its surplus side.
-fn nearest(agg: &Aggregate, r: &Remaining, twice_target: u128) -> (u64, Option<Side>) {
+fn nearest(walk: Walk<'_>, r: &Remaining, twice_target: u128) -> (u64, Option<Side>) {
     let mut best: Option<(u128, u64, Option<Side>)> = None;
-    scan(agg, |price, buy, sell| {
+    walk(&mut |price, buy, sell| {
         if buy.min(sell) != r.volume || buy.abs_diff(sell) != r.surplus {
             return;
         }
@@ -207,33 +212,50 @@ fn nearest(agg: &Aggregate, r: &Remaining, twice_target: u128) -> (u64, Option<S
     (price, side)
 }
 
-/// Aggregates the book and determines the auction price by the four rules (see the module
-/// documentation), returning the aggregate for the allocation that follows.
-pub(super) fn determine(orders: &[CallOrder], reference: Option<Price>) -> (Aggregate, Indicative) {
-    let agg = aggregate(orders);
+/// What the rules need beside the candidates: the market quantities of each side and
+/// whether any limit order exists.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Sides {
+    /// Total quantity of buy market orders.
+    pub buy_market: u64,
+    /// Total quantity of sell market orders.
+    pub sell_market: u64,
+    /// Whether the book holds a limit order of either side.
+    pub limits: bool,
+}
+
+/// Determines the auction price by the four rules (see the module documentation) over the
+/// candidates `walk` yields in ascending order. `best` is the best bid and ask, published
+/// when nothing is executable.
+pub(super) fn decide(
+    walk: Walk<'_>,
+    sides: Sides,
+    best: (Option<Price>, Option<Price>),
+    reference: Option<Price>,
+) -> Indicative {
     let mut result = Indicative {
         price: None,
         volume: Qty::ZERO,
         surplus: Qty::ZERO,
         surplus_side: None,
-        best_bid: agg.bids.first().map(|l| Price::from_ticks(l.price)),
-        best_ask: agg.asks.first().map(|l| Price::from_ticks(l.price)),
+        best_bid: best.0,
+        best_ask: best.1,
     };
-    let Some(r) = remaining(&agg) else {
+    let Some(r) = remaining(walk) else {
         // No limit is executable. With market orders on both sides every candidate would have
         // had a positive volume, so there is no limit at all: only market orders, which
         // uncross at the reference price, or not at all without one.
-        if agg.buy_market > 0 && agg.sell_market > 0 {
-            debug_assert!(agg.bids.is_empty() && agg.asks.is_empty());
+        if sides.buy_market > 0 && sides.sell_market > 0 {
+            debug_assert!(!sides.limits);
             if let Some(reference) = reference {
-                let (buy, sell) = (agg.buy_market, agg.sell_market);
+                let (buy, sell) = (sides.buy_market, sides.sell_market);
                 result.price = Some(reference);
                 result.volume = Qty::from_lots(buy.min(sell));
                 result.surplus = Qty::from_lots(buy.abs_diff(sell));
                 result.surplus_side = surplus_side(buy, sell);
             }
         }
-        return (agg, result);
+        return result;
     };
     let (price, side) = if r.any_buy_surplus && !r.any_sell_surplus {
         (r.highest, Some(Side::Buy)) // rule 3, pressure on the buy side
@@ -244,11 +266,29 @@ pub(super) fn determine(orders: &[CallOrder], reference: Option<Price>) -> (Aggr
             Some(p) => 2 * u128::from(p.ticks()),
             None => u128::from(r.lowest) + u128::from(r.highest),
         };
-        nearest(&agg, &r, twice_target)
+        nearest(walk, &r, twice_target)
     };
     result.price = Some(Price::from_ticks(price));
     result.volume = Qty::from_lots(r.volume);
     result.surplus = Qty::from_lots(r.surplus);
     result.surplus_side = side;
-    (agg, result)
+    result
+}
+
+/// Aggregates the book and determines the auction price by the four rules, returning the
+/// aggregate for the allocation that follows.
+pub(super) fn determine(orders: &[CallOrder], reference: Option<Price>) -> (Aggregate, Indicative) {
+    let agg = aggregate(orders);
+    let sides = Sides {
+        buy_market: agg.buy_market,
+        sell_market: agg.sell_market,
+        limits: !(agg.bids.is_empty() && agg.asks.is_empty()),
+    };
+    let best = (
+        agg.bids.first().map(|l| Price::from_ticks(l.price)),
+        agg.asks.first().map(|l| Price::from_ticks(l.price)),
+    );
+    let walk = |f: &mut dyn FnMut(u64, u64, u64)| scan(&agg, f);
+    let indicative = decide(&walk, sides, best, reference);
+    (agg, indicative)
 }

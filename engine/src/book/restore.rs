@@ -62,6 +62,19 @@ impl OrderBook {
         Ok(())
     }
 
+    /// Takes every resting order out without reporting anything, keeping the preallocated
+    /// pool, index and ladders: a call's uncross takes every order out and puts back what is
+    /// left, and a fresh book would allocate the whole capacity again. Phase, band and the
+    /// highest id seen stay.
+    pub fn clear(&mut self) {
+        let ids: Vec<OrderId> = self.orders().map(|o| o.id).collect();
+        for id in ids {
+            let slot = self.index[&id];
+            self.remove_resting_quiet(slot);
+        }
+        debug_assert!(self.index.is_empty() && self.levels_in_use == 0);
+    }
+
     /// Raises the highest order id the book has seen (after a restore, to the exchange's).
     pub fn note_last_id(&mut self, id: OrderId) {
         self.last_id = self.last_id.max(Some(id));
@@ -102,5 +115,50 @@ mod tests {
         assert!(book.restore(&order(2, 10)).is_err());
         book.check_invariants();
         assert_eq!(book.len(), 1);
+    }
+
+    /// Clearing empties the book and frees every slot: the whole capacity can be used again.
+    #[test]
+    fn a_cleared_book_is_empty_and_whole_again() {
+        let mut book = OrderBook::new(BookCapacity {
+            max_orders: 4,
+            max_levels: 4,
+            min_price: Price::from_ticks(1),
+            max_price: Price::from_ticks(100),
+        });
+        book.set_phase(Phase::Call, &mut Vec::new());
+        let order = |id, side, price| OrderView {
+            id: OrderId(id),
+            account: AccountId(1),
+            side,
+            price: Price::from_ticks(price),
+            leaves: Qty::from_lots(5),
+            filled: Qty::ZERO,
+            tif: Tif::Gtc,
+            stp: Stp::CancelNewest,
+            post_only: false,
+        };
+        for (id, side, price) in [
+            (1, Side::Buy, 40),
+            (2, Side::Buy, 41),
+            (3, Side::Sell, 60),
+            (4, Side::Sell, 60),
+        ] {
+            book.restore(&order(id, side, price)).expect("fits");
+        }
+        book.clear();
+        book.check_invariants();
+        assert_eq!((book.len(), book.phase()), (0, Phase::Call));
+        assert!(book.best(Side::Buy).is_none() && book.best(Side::Sell).is_none());
+        for (id, side, price) in [
+            (5, Side::Buy, 10),
+            (6, Side::Buy, 11),
+            (7, Side::Sell, 90),
+            (8, Side::Sell, 91),
+        ] {
+            book.restore(&order(id, side, price))
+                .expect("the whole capacity is free");
+        }
+        book.check_invariants();
     }
 }
