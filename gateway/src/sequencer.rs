@@ -227,9 +227,10 @@ impl Sequencer {
         }
         if self.seq % j.every.snapshot == 0 {
             j.writer.sync()?;
+            debug_assert_eq!(j.writer.point().seq, self.seq);
             ecomatch_replay::snapshot::write(
                 &j.dir,
-                self.seq,
+                j.writer.point(),
                 &self.ex.state_hash().0,
                 &j.genesis,
                 &self.ex.snapshot(),

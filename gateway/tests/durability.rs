@@ -105,7 +105,11 @@ fn a_recovered_state_that_breaks_an_invariant_is_never_served() {
     let bad = ecomatch_exchange::Exchange::restore(ecomatch_exchange::demo::exchange(), &payload)
         .expect("it still decodes");
     std::fs::remove_file(&snap.path).expect("replace the snapshot");
-    ecomatch_replay::snapshot::write(&dir, 5, &bad.state_hash().0, &snap.genesis, &payload)
+    let point = ecomatch_replay::snapshot::Point {
+        seq: 5,
+        chain: snap.chain.expect("a snapshot of today's format"),
+    };
+    ecomatch_replay::snapshot::write(&dir, point, &bad.state_hash().0, &snap.genesis, &payload)
         .expect("write");
     let every = Every {
         checkpoint: 3,

@@ -50,7 +50,7 @@ use ecomatch_engine::id::Seq;
 use ecomatch_exchange::{Exchange, Output, Sequenced};
 
 pub use error::{Damage, LogError};
-pub use reader::{ScanEnd, Torn, scan};
+pub use reader::{ScanEnd, Torn, scan, scan_after};
 pub use writer::{DEFAULT_SEGMENT_BYTES, FsyncPolicy, LogWriter};
 
 use segment::Kind;
@@ -88,12 +88,22 @@ fn pick_snapshot(
     to: Option<Seq>,
     skipped: &mut Vec<String>,
 ) -> Result<Option<snapshot::Snapshot>, LogError> {
+    Ok(snapshots(dir, to, skipped)?.into_iter().next())
+}
+
+/// Every readable snapshot at or before `to`, newest first; the unreadable ones are reported.
+fn snapshots(
+    dir: &Path,
+    to: Option<Seq>,
+    skipped: &mut Vec<String>,
+) -> Result<Vec<snapshot::Snapshot>, LogError> {
+    let mut found = Vec::new();
     for (seq, path) in snapshot::list(dir)? {
         if to.is_some_and(|t| seq > t.0) {
             continue;
         }
         match snapshot::read(&path) {
-            Ok(s) if s.seq == seq => return Ok(Some(s)),
+            Ok(s) if s.seq == seq => found.push(s),
             Ok(_) => skipped.push(format!(
                 "{}: sequence differs from its name",
                 path.display()
@@ -101,16 +111,21 @@ fn pick_snapshot(
             Err(e) => skipped.push(e.to_string()),
         }
     }
-    Ok(None)
+    Ok(found)
 }
 
 /// Reads the log in `dir` and replays it, up to and including command `to` if given.
 ///
-/// With `use_snapshots`, the newest snapshot at or before `to` is restored (and its state hash
-/// checked) and only the commands after it are replayed; a snapshot that is damaged, does not
-/// restore to its recorded hash, or lies beyond the end of the log (its commands were never
-/// durable) is skipped and reported, and the replay starts from the genesis instead. The whole
-/// log is read and checked either way.
+/// With `use_snapshots` (a restart), the newest snapshot at or before `to` that restores to
+/// its recorded state hash and belongs to this log is the starting point, and only the
+/// segments from the one holding the command after it are read: the first command there
+/// after the snapshot must continue the chain value the snapshot recorded. The cost does not
+/// grow with the log before the snapshot. A snapshot that is damaged, of the older format,
+/// does not restore to its hash, does not continue the log's chain, lies beyond the end of
+/// the log (its commands were never durable) or before the segments present (archived) is
+/// skipped and reported; the next older one is tried, and at last the genesis. Without
+/// snapshots (an audit) the whole log is read and replayed from the genesis, every record
+/// checked.
 ///
 /// `genesis` builds the starting exchange from the genesis record's payload; `outputs` sees
 /// every replayed command with what the exchange said to it (for audits and exports). Every
@@ -124,90 +139,166 @@ pub fn recover_with(
     mut outputs: impl FnMut(&Sequenced, &[Output]),
 ) -> Result<Recovered, LogError> {
     let mut skipped = Vec::new();
-    let snap = if use_snapshots {
-        pick_snapshot(dir, to, &mut skipped)?
-    } else {
-        None
-    };
-    let start = Start {
-        to,
-        cap: to,
-        use_snapshots,
-    };
-    let mut r = pass(
-        dir,
-        start,
-        snap.as_ref(),
-        &mut genesis,
-        &mut outputs,
-        &mut skipped,
-    )?;
-    if let Some(s) = r.from_snapshot.filter(|s| *s > r.end.last_seq) {
-        skipped.push(format!(
-            "snapshot at {s} lies beyond the log's last command {}",
-            r.end.last_seq
-        ));
-        // Again, with snapshots limited to what the log holds.
-        let cap = Some(Seq(to.map_or(r.end.last_seq, |t| t.0.min(r.end.last_seq))));
-        let snap = if use_snapshots {
-            pick_snapshot(dir, cap, &mut skipped)?
-        } else {
-            None
-        };
-        let start = Start {
-            to,
-            cap,
-            use_snapshots,
-        };
-        r = pass(
-            dir,
-            start,
-            snap.as_ref(),
-            &mut genesis,
-            &mut outputs,
-            &mut skipped,
-        )?;
+    if use_snapshots {
+        for s in snapshots(dir, to, &mut skipped)? {
+            match from_snapshot(dir, &s, to, &mut genesis, &mut outputs)? {
+                Ok(mut r) => {
+                    r.skipped_snapshots = skipped;
+                    return Ok(r);
+                }
+                Err(why) => skipped.push(format!("{}: {why}", s.path.display())),
+            }
+        }
     }
+    let mut r = pass(dir, to, &mut genesis, &mut outputs)?;
     r.skipped_snapshots = skipped;
     Ok(r)
 }
 
-/// The newest snapshot at or before `to` that covers the archived commands (`before`) and
-/// restores to its recorded hash: its sequence number and the restored exchange.
-fn archived_base(
+/// Replays the log's tail after snapshot `s`: `Ok(Err(why))` if the snapshot cannot start
+/// this log (nothing was replayed then), `Err` for damage in the log itself.
+fn from_snapshot(
     dir: &Path,
+    s: &snapshot::Snapshot,
     to: Option<Seq>,
-    before: u64,
-    first_choice: Option<&snapshot::Snapshot>,
     genesis: &mut dyn FnMut(&[u8]) -> Result<Exchange, String>,
-    skipped: &mut Vec<String>,
-) -> Result<(u64, Exchange), LogError> {
-    let mut candidates: Vec<snapshot::Snapshot> = first_choice.into_iter().cloned().collect();
-    for (seq, path) in snapshot::list(dir)? {
-        if to.is_none_or(|t| seq <= t.0) && first_choice.is_none_or(|f| f.seq != seq) {
-            match snapshot::read(&path) {
-                Ok(s) => candidates.push(s),
-                Err(e) => skipped.push(e.to_string()),
+    outputs: &mut dyn FnMut(&Sequenced, &[Output]),
+) -> Result<Result<Recovered, String>, LogError> {
+    let Some(chain) = s.chain else {
+        return Ok(Err("the older format, without the log's chain value".into()));
+    };
+    let restored = genesis(&s.genesis)
+        .ok()
+        .and_then(|base| Exchange::restore(base, &s.payload).ok());
+    let Some(mut ex) = restored.filter(|r| r.state_hash().0 == s.state_hash) else {
+        return Ok(Err("does not restore to its state hash".into()));
+    };
+    let mut tail = Tail {
+        after: s.seq,
+        to,
+        chain,
+        tied: false,
+        commands: 0,
+        checkpoints: 0,
+        out: Vec::new(),
+    };
+    let scanned = reader::scan_after(dir, s.seq, |rec| tail.record(rec, &mut ex, outputs));
+    let end = match scanned {
+        Err(LogError::Corrupt {
+            damage: Damage::MissingSegment,
+            ..
+        }) if tail.commands == 0 => {
+            return Ok(Err("the segments it continues from were archived".into()));
+        }
+        Err(LogError::Corrupt {
+            damage: Damage::ChainBroken,
+            ..
+        }) if !tail.tied => return Ok(Err("does not continue this log's chain".into())),
+        other => other?,
+    };
+    if end.last_seq < s.seq {
+        return Ok(Err(format!(
+            "lies beyond the log's last command {}",
+            end.last_seq
+        )));
+    }
+    if !tail.tied && end.chain != chain {
+        return Ok(Err("does not continue this log's chain".into()));
+    }
+    Ok(Ok(Recovered {
+        from_snapshot: Some(s.seq),
+        skipped_snapshots: Vec::new(),
+        exchange: ex,
+        end,
+        commands: tail.commands,
+        checkpoints: tail.checkpoints,
+    }))
+}
+
+/// The replay of a log's tail after a snapshot.
+struct Tail {
+    /// The snapshot's last command.
+    after: u64,
+    to: Option<Seq>,
+    /// The chain value the snapshot recorded.
+    chain: u64,
+    /// Whether the first command after the snapshot was seen to continue its chain.
+    tied: bool,
+    commands: u64,
+    checkpoints: u64,
+    out: Vec<Output>,
+}
+
+impl Tail {
+    fn record(
+        &mut self,
+        rec: &reader::RecordRef<'_>,
+        ex: &mut Exchange,
+        outputs: &mut dyn FnMut(&Sequenced, &[Output]),
+    ) -> Result<(), LogError> {
+        if !self.tied {
+            if rec.kind != Kind::Command || rec.seq <= self.after {
+                return Ok(()); // what the snapshot already holds
             }
+            if rec.prev != self.chain {
+                // Not a snapshot of this log: said before anything is applied.
+                return Err(LogError::Corrupt {
+                    file: rec.file.to_path_buf(),
+                    offset: rec.offset,
+                    damage: Damage::ChainBroken,
+                });
+            }
+            self.tied = true;
+        }
+        if self.to.is_some_and(|t| rec.seq > t.0) {
+            return Ok(());
+        }
+        let counts = (&mut self.commands, &mut self.checkpoints);
+        apply_record(rec, ex, &mut self.out, outputs, counts)
+    }
+}
+
+/// Applies a command record, or checks a checkpoint record against the state.
+fn apply_record(
+    rec: &reader::RecordRef<'_>,
+    ex: &mut Exchange,
+    out: &mut Vec<Output>,
+    outputs: &mut dyn FnMut(&Sequenced, &[Output]),
+    (commands, checkpoints): (&mut u64, &mut u64),
+) -> Result<(), LogError> {
+    let corrupt = |damage| LogError::Corrupt {
+        file: rec.file.to_path_buf(),
+        offset: rec.offset,
+        damage,
+    };
+    match rec.kind {
+        Kind::Genesis => return Err(corrupt(Damage::BadRecord("a second genesis"))),
+        Kind::Command => {
+            let cmd = codec::Reader(rec.payload)
+                .sequenced()
+                .map_err(|e| corrupt(Damage::Payload(e.0)))?;
+            if cmd.seq.0 != rec.seq {
+                return Err(corrupt(Damage::Payload(
+                    "sequence differs from the record's",
+                )));
+            }
+            out.clear();
+            ex.apply(&cmd, out);
+            outputs(&cmd, out);
+            *commands += 1;
+        }
+        Kind::Checkpoint => {
+            let hash: [u8; 32] = rec
+                .payload
+                .try_into()
+                .map_err(|_| corrupt(Damage::Payload("checkpoint is not 32 bytes")))?;
+            if ex.state_hash().0 != hash {
+                return Err(corrupt(Damage::CheckpointMismatch { seq: rec.seq }));
+            }
+            *checkpoints += 1;
         }
     }
-    for s in candidates.iter().filter(|s| s.seq >= before) {
-        let restored = genesis(&s.genesis)
-            .ok()
-            .and_then(|base| Exchange::restore(base, &s.payload).ok());
-        match restored {
-            Some(r) if r.state_hash().0 == s.state_hash => return Ok((s.seq, r)),
-            _ => skipped.push(format!(
-                "{}: does not restore to its state hash",
-                s.path.display()
-            )),
-        }
-    }
-    Err(LogError::Corrupt {
-        file: dir.join(segment::file_name(0)),
-        offset: 0,
-        damage: Damage::MissingSegment,
-    })
+    Ok(())
 }
 
 /// If the log's first segments were archived: the last command before its first present one.
@@ -222,11 +313,8 @@ fn archived_start(dir: &Path) -> Result<Option<u64>, LogError> {
 
 /// A segment's index and the last command before it, from its header.
 fn header_fields(file: &Path) -> Result<(u64, u64), LogError> {
-    let data = std::fs::read(file).map_err(error::io(file))?;
-    let word = |r: core::ops::Range<usize>| {
-        data.get(r)
-            .map_or(0, |b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-    };
+    let h = reader::read_header(file)?;
+    let word = |r: core::ops::Range<usize>| u64::from_le_bytes(h[r].try_into().expect("8 bytes"));
     Ok((word(16..24), word(32..40)))
 }
 
@@ -278,112 +366,52 @@ pub fn archive(
     Ok(moved)
 }
 
-/// One scan of the log, replaying from the snapshot if it restores, else from the genesis.
-/// Where a replay may start and must stop.
-#[derive(Clone, Copy)]
-struct Start {
-    /// The last command to replay.
-    to: Option<Seq>,
-    /// The newest snapshot an archived log may start from.
-    cap: Option<Seq>,
-    /// Whether snapshots may be used at all.
-    use_snapshots: bool,
-}
-
+/// One scan of the whole log, replaying from the genesis up to `to`.
 fn pass(
     dir: &Path,
-    Start {
-        to,
-        cap,
-        use_snapshots,
-    }: Start,
-    snap: Option<&snapshot::Snapshot>,
+    to: Option<Seq>,
     genesis: &mut dyn FnMut(&[u8]) -> Result<Exchange, String>,
     outputs: &mut dyn FnMut(&Sequenced, &[Output]),
-    skipped: &mut Vec<String>,
 ) -> Result<Recovered, LogError> {
-    let mut from: Option<u64> = None;
-    let mut ex: Option<Exchange> = None;
-    if let Some(before) = archived_start(dir)? {
-        if !use_snapshots {
-            // A replay from the genesis needs the archived segments back.
-            let file = dir.join(segment::file_name(0));
-            return Err(LogError::Corrupt {
-                file,
-                offset: 0,
-                damage: Damage::MissingSegment,
-            });
-        }
+    if archived_start(dir)?.is_some() {
         // The genesis record is archived: only a snapshot covering the archived commands can
-        // start this replay; try them newest first.
-        let (s, restored) = archived_base(dir, cap, before, snap, genesis, skipped)?;
-        ex = Some(restored);
-        from = Some(s);
+        // start a replay, and none could.
+        return Err(LogError::Corrupt {
+            file: dir.join(segment::file_name(0)),
+            offset: 0,
+            damage: Damage::MissingSegment,
+        });
     }
+    let mut ex: Option<Exchange> = None;
     let (mut commands, mut checkpoints) = (0u64, 0u64);
     let mut out = Vec::new();
     let end = scan(dir, |rec| {
-        let corrupt = |damage| LogError::Corrupt {
-            file: rec.file.to_path_buf(),
-            offset: rec.offset,
-            damage,
-        };
-        if to.is_some_and(|t| rec.seq > t.0)
-            || (rec.kind != Kind::Genesis && from.is_some_and(|s| rec.seq <= s))
-        {
+        if to.is_some_and(|t| rec.seq > t.0) {
             return Ok(());
         }
-        match rec.kind {
-            Kind::Genesis => {
-                let base = genesis(rec.payload)
-                    .map_err(|_| corrupt(Damage::Payload("genesis refused")))?;
-                ex = Some(
-                    match snap.map(|s| (s, Exchange::restore(base.clone(), &s.payload))) {
-                        Some((s, Ok(restored))) if restored.state_hash().0 == s.state_hash => {
-                            from = Some(s.seq);
-                            restored
-                        }
-                        Some((s, _)) => {
-                            skipped.push(format!(
-                                "{}: does not restore to its state hash",
-                                s.path.display()
-                            ));
-                            base
-                        }
-                        None => base,
-                    },
-                );
-            }
-            Kind::Command => {
-                let cmd = codec::Reader(rec.payload)
-                    .sequenced()
-                    .map_err(|e| corrupt(Damage::Payload(e.0)))?;
-                if cmd.seq.0 != rec.seq {
-                    return Err(corrupt(Damage::Payload(
-                        "sequence differs from the record's",
-                    )));
-                }
-                out.clear();
-                ex.as_mut().expect("genesis first").apply(&cmd, &mut out);
-                outputs(&cmd, &out);
-                commands += 1;
-            }
-            Kind::Checkpoint => {
-                let hash: [u8; 32] = rec
-                    .payload
-                    .try_into()
-                    .map_err(|_| corrupt(Damage::Payload("checkpoint is not 32 bytes")))?;
-                if ex.as_ref().expect("genesis first").state_hash().0 != hash {
-                    return Err(corrupt(Damage::CheckpointMismatch { seq: rec.seq }));
-                }
-                checkpoints += 1;
-            }
+        if rec.kind == Kind::Genesis {
+            let base = genesis(rec.payload).map_err(|_| LogError::Corrupt {
+                file: rec.file.to_path_buf(),
+                offset: rec.offset,
+                damage: Damage::Payload("genesis refused"),
+            })?;
+            ex = Some(base);
+            return Ok(());
         }
-        Ok(())
+        let ex = ex
+            .as_mut()
+            .expect("the scan checks that the genesis comes first");
+        apply_record(
+            rec,
+            ex,
+            &mut out,
+            outputs,
+            (&mut commands, &mut checkpoints),
+        )
     })?;
     let exchange = ex.ok_or_else(|| LogError::Empty(dir.to_path_buf()))?;
     Ok(Recovered {
-        from_snapshot: from,
+        from_snapshot: None,
         skipped_snapshots: Vec::new(),
         exchange,
         end,

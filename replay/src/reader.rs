@@ -20,6 +20,8 @@ pub struct RecordRef<'a> {
     pub file: &'a Path,
     /// Its byte offset in the segment.
     pub offset: u64,
+    /// The chain value before it (the record continues the log's chain from this value).
+    pub prev: u64,
 }
 
 /// A torn record at the end of the last segment.
@@ -87,12 +89,39 @@ pub fn segments(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
 /// Reads every record of the log in `dir`, calling `visit` on each, in order.
 pub fn scan(
     dir: &Path,
+    visit: impl FnMut(&RecordRef<'_>) -> Result<(), LogError>,
+) -> Result<ScanEnd, LogError> {
+    scan_files(dir, None, visit)
+}
+
+/// Reads the log in `dir` from the segment that holds command `after + 1` (the last one whose
+/// header says at most `after` commands precede it) to the end, with every check [`scan`]
+/// makes from there on: what a restart from a snapshot of command `after` needs, at a cost
+/// that does not grow with the log before it. The segments before are not read (only their
+/// 40-byte headers, to find the start). If no segment present starts early enough (they were
+/// archived), the log cannot continue from `after`: [`Damage::MissingSegment`].
+pub fn scan_after(
+    dir: &Path,
+    after: u64,
+    visit: impl FnMut(&RecordRef<'_>) -> Result<(), LogError>,
+) -> Result<ScanEnd, LogError> {
+    scan_files(dir, Some(after), visit)
+}
+
+fn scan_files(
+    dir: &Path,
+    after: Option<u64>,
     mut visit: impl FnMut(&RecordRef<'_>) -> Result<(), LogError>,
 ) -> Result<ScanEnd, LogError> {
     let files = segments(dir)?;
     if files.is_empty() {
         return Err(LogError::Empty(dir.to_path_buf()));
     }
+    let skip = match after {
+        None => 0,
+        Some(after) => start_segment(&files, after)?,
+    };
+    let files = &files[skip..];
     let first = segment_index(&files[0]);
     let mut end = ScanEnd {
         first_segment: first,
@@ -103,16 +132,14 @@ pub fn scan(
         last_len: 0,
         torn: None,
     };
-    // A log whose first segments were archived starts where its first present segment's header
-    // says; its genesis record is archived with them.
+    // A scan that starts past segment 0 (archived, or a restart's tail) continues where its
+    // first segment's header says; the genesis record lies behind it.
     let mut seen_genesis = first > 0;
     if first > 0 {
-        let data = std::fs::read(&files[0]).map_err(io(&files[0]))?;
-        if data.len() >= SEGMENT_HEADER {
-            end.chain = u64::from_le_bytes(data[24..32].try_into().expect("8 bytes"));
-            end.last_seq = u64::from_le_bytes(data[32..40].try_into().expect("8 bytes"));
-            end.first_seq_before = end.last_seq;
-        }
+        let h = read_header(&files[0])?;
+        end.chain = u64::from_le_bytes(h[24..32].try_into().expect("8 bytes"));
+        end.last_seq = u64::from_le_bytes(h[32..40].try_into().expect("8 bytes"));
+        end.first_seq_before = end.last_seq;
     }
     for (i, file) in files.iter().enumerate() {
         let data = std::fs::read(file).map_err(io(file))?;
@@ -128,6 +155,41 @@ pub fn scan(
         )?;
     }
     Ok(end)
+}
+
+/// The first 40 bytes of a segment (zeros past a shorter file, which the full check of that
+/// segment then refuses).
+pub fn read_header(file: &Path) -> Result<[u8; SEGMENT_HEADER], LogError> {
+    use std::io::Read;
+    let mut h = [0u8; SEGMENT_HEADER];
+    let mut f = std::fs::File::open(file).map_err(io(file))?;
+    let mut got = 0;
+    while got < h.len() {
+        match f.read(&mut h[got..]).map_err(io(file))? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(h)
+}
+
+/// The position in `files` of the last segment whose header says at most `after` commands
+/// precede it.
+fn start_segment(files: &[PathBuf], after: u64) -> Result<usize, LogError> {
+    let mut start = None;
+    for (i, f) in files.iter().enumerate() {
+        let h = read_header(f)?;
+        let before = u64::from_le_bytes(h[32..40].try_into().expect("8 bytes"));
+        if before > after {
+            break;
+        }
+        start = Some(i);
+    }
+    start.ok_or_else(|| LogError::Corrupt {
+        file: files[0].clone(),
+        offset: 0,
+        damage: Damage::MissingSegment,
+    })
 }
 
 /// Reads the records of segments already in memory, as [`scan`] reads a directory's (the
@@ -219,6 +281,7 @@ fn scan_segment(
             payload,
             file,
             offset: at as u64,
+            prev: rec.prev,
         })?;
         end.chain = segment::next_chain(rec.prev, rec.crc, rec.seq, rec.kind);
         if rec.kind == Kind::Command {

@@ -3,12 +3,12 @@
 //! ```text
 //! snapshot-<seq, 20 digits>.snap:
 //!   magic "ECOMSNAP" | version u32 | crc32c u32 (of all that follows) | seq u64 |
-//!   state hash [32] | genesis length u32 | genesis | payload (Exchange::snapshot)
+//!   state hash [32] | genesis length u32 | genesis | chain u64 | payload (Exchange::snapshot)
 //! ```
 //! The snapshot carries the log's genesis too, so that it still restores once the segments it
-//! covers (the genesis record among them) are archived.
-//! ```text
-//! ```
+//! covers (the genesis record among them) are archived, and the log's chain value after its
+//! last record (version 2): a restart reads only the segments after the snapshot, and the
+//! first record there must continue that chain, which ties the snapshot to this very log.
 //! Written to a temporary file, fsynced, renamed into place and the directory fsynced, so a
 //! snapshot file either exists whole or not at all. A snapshot is only written once the log
 //! holds its sequence durably, so recovery can always replay the tail after it.
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Damage, LogError, io};
 
 const MAGIC: [u8; 8] = *b"ECOMSNAP";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 4 + 8 + 32;
 
 /// A snapshot read back and checked.
@@ -32,6 +32,9 @@ pub struct Snapshot {
     pub seq: u64,
     /// The state hash at that point.
     pub state_hash: [u8; 32],
+    /// The log's chain value after the last record the snapshot covers; `None` in a version 1
+    /// file, which recovery then cannot tie to the log without reading all of it.
+    pub chain: Option<u64>,
     /// The log's genesis payload.
     pub genesis: Vec<u8>,
     /// The encoded state.
@@ -42,14 +45,25 @@ fn name(seq: u64) -> String {
     format!("snapshot-{seq:020}.snap")
 }
 
+/// Where a snapshot stands in its log: the last command it includes, and the log's chain value
+/// after the last record written then ([`crate::LogWriter::chain`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Point {
+    /// The last command included.
+    pub seq: u64,
+    /// The chain value after the last record.
+    pub chain: u64,
+}
+
 /// Writes a snapshot durably (temporary file, fsync, rename, directory fsync).
 pub fn write(
     dir: &Path,
-    seq: u64,
+    at: Point,
     state_hash: &[u8; 32],
     genesis: &[u8],
     payload: &[u8],
 ) -> Result<PathBuf, LogError> {
+    let seq = at.seq;
     let path = dir.join(name(seq));
     let tmp = dir.join(format!("{}.tmp", name(seq)));
     let mut body = Vec::with_capacity(HEADER + payload.len());
@@ -58,6 +72,7 @@ pub fn write(
     let glen = u32::try_from(genesis.len()).expect("a genesis below 4 GiB");
     body.extend_from_slice(&glen.to_le_bytes());
     body.extend_from_slice(genesis);
+    body.extend_from_slice(&at.chain.to_le_bytes());
     body.extend_from_slice(payload);
     let mut f = File::create(&tmp).map_err(io(&tmp))?;
     f.write_all(&MAGIC).map_err(io(&tmp))?;
@@ -84,7 +99,8 @@ pub fn read(path: &Path) -> Result<Snapshot, LogError> {
     if data.len() < HEADER || data[..8] != MAGIC {
         return Err(bad("not an ecomatch snapshot"));
     }
-    if u32::from_le_bytes(data[8..12].try_into().expect("4 bytes")) != VERSION {
+    let version = u32::from_le_bytes(data[8..12].try_into().expect("4 bytes"));
+    if version != 1 && version != VERSION {
         return Err(bad("unknown snapshot version"));
     }
     let crc = u32::from_le_bytes(data[12..16].try_into().expect("4 bytes"));
@@ -98,15 +114,20 @@ pub fn read(path: &Path) -> Result<Snapshot, LogError> {
     let glen = data.get(56..60).map_or(usize::MAX, |b| {
         u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize
     });
-    if data.len() < 60 || data.len() - 60 < glen {
+    let chained = if version == 1 { 0 } else { 8 };
+    if data.len() < 60 || data.len() - 60 < glen + chained {
         return Err(bad("genesis length beyond the file"));
     }
+    let after = 60 + glen;
+    let chain = (version != 1)
+        .then(|| u64::from_le_bytes(data[after..after + 8].try_into().expect("8 bytes")));
     Ok(Snapshot {
         path: path.to_path_buf(),
         seq: u64::from_le_bytes(data[16..24].try_into().expect("8 bytes")),
         state_hash: data[24..56].try_into().expect("32 bytes"),
-        genesis: data[60..60 + glen].to_vec(),
-        payload: data[60 + glen..].to_vec(),
+        chain,
+        genesis: data[60..after].to_vec(),
+        payload: data[after + chained..].to_vec(),
     })
 }
 

@@ -240,6 +240,15 @@ impl LogWriter {
         Ok(())
     }
 
+    /// Where the log stands: the last command appended and the chain value after the last
+    /// record, which a snapshot of that command records ([`crate::snapshot::Point`]).
+    pub fn point(&self) -> crate::snapshot::Point {
+        crate::snapshot::Point {
+            seq: self.last_seq,
+            chain: self.chain,
+        }
+    }
+
     /// True when the policy wants the pending records committed now.
     pub fn should_commit(&self) -> bool {
         match self.policy {

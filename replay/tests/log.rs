@@ -333,7 +333,7 @@ fn live_with_snapshots(dir: &Path, cmds: &[Sequenced], at: &[u64]) -> (Exchange,
             log.commit().unwrap();
             ecomatch_replay::snapshot::write(
                 dir,
-                cmd.seq.0,
+                log.point(),
                 &ex.state_hash().0,
                 b"demo",
                 &ex.snapshot(),
@@ -419,9 +419,13 @@ fn a_damaged_or_premature_snapshot_is_skipped_for_the_log() {
     for c in &stream(150) {
         ahead.apply(c, &mut Vec::new());
     }
+    let at = ecomatch_replay::snapshot::Point {
+        seq: 150,
+        chain: 0x5eed,
+    };
     ecomatch_replay::snapshot::write(
         &dir.0,
-        150,
+        at,
         &ahead.state_hash().0,
         b"demo",
         &ahead.snapshot(),
@@ -456,7 +460,7 @@ fn archived_segments_leave_a_log_that_recovers_from_its_snapshot() {
             log.commit().unwrap();
             ecomatch_replay::snapshot::write(
                 &dir.0,
-                cmd.seq.0,
+                log.point(),
                 &ex.state_hash().0,
                 b"demo",
                 &ex.snapshot(),
@@ -521,7 +525,7 @@ fn an_archived_log_falls_back_to_an_older_snapshot_and_ignores_stray_temporary_f
             log.sync().unwrap();
             ecomatch_replay::snapshot::write(
                 &dir.0,
-                cmd.seq.0,
+                log.point(),
                 &ex.state_hash().0,
                 b"demo",
                 &ex.snapshot(),
@@ -553,4 +557,78 @@ fn an_archived_log_falls_back_to_an_older_snapshot_and_ignores_stray_temporary_f
         (Some(250), ex.state_hash())
     );
     assert!(!r.skipped_snapshots.is_empty());
+}
+
+/// A restart reads only the segments from the snapshot on: damage in a segment before it does
+/// not stop the restart, while a full replay (the audit, `ecomatch replay --verify`) names it.
+#[test]
+fn a_restart_reads_only_the_segments_after_its_snapshot() {
+    let dir = TempDir::new("tail-only");
+    let cmds = stream(400);
+    let (ex, _) = live_with_snapshots(&dir.0, &cmds, &[350]);
+    let files = segment_files(&dir.0);
+    assert!(files.len() > 3, "small segments: {}", files.len());
+    let first = &files[1];
+    let mut bytes = std::fs::read(first).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(first, &bytes).unwrap();
+    let r = ecomatch_replay::recover_with(&dir.0, None, true, |_| Ok(demo::exchange()), |_, _| {})
+        .unwrap();
+    assert_eq!(
+        (r.from_snapshot, r.commands, r.exchange.state_hash()),
+        (Some(350), 50, ex.state_hash())
+    );
+    assert!(
+        r.end.segments < files.len() as u64,
+        "{} read",
+        r.end.segments
+    );
+    let (file, _, _) = damage(replay(&dir.0, None));
+    assert_eq!(&file, first, "the audit reads everything");
+}
+
+/// A snapshot is tied to its log by the chain value it records: one taken from another log
+/// at the same sequence number (another market's day, a restored backup) is never trusted,
+/// and neither is one of the older format, which records none.
+#[test]
+fn a_snapshot_of_another_log_or_of_the_older_format_is_skipped() {
+    let dir = TempDir::new("foreign-snap");
+    let cmds = stream(200);
+    let (ex, _) = live_with_snapshots(&dir.0, &cmds, &[100, 150]);
+    let newest = dir.0.join("snapshot-00000000000000000150.snap");
+    let s = ecomatch_replay::snapshot::read(&newest).unwrap();
+    let chain = s.chain.expect("today's format");
+    std::fs::remove_file(&newest).unwrap();
+    let other = ecomatch_replay::snapshot::Point {
+        seq: 150,
+        chain: chain ^ 1,
+    };
+    ecomatch_replay::snapshot::write(&dir.0, other, &s.state_hash, &s.genesis, &s.payload).unwrap();
+    let r = ecomatch_replay::recover_with(&dir.0, None, true, |_| Ok(demo::exchange()), |_, _| {})
+        .unwrap();
+    assert_eq!(r.from_snapshot, Some(100), "{:?}", r.skipped_snapshots);
+    assert!(r.skipped_snapshots[0].contains("does not continue this log's chain"));
+    assert_eq!(r.exchange.state_hash(), ex.state_hash());
+    // The same bytes in the version 1 layout (no chain value) are read, and skipped.
+    let old = dir.0.join("snapshot-00000000000000000100.snap");
+    let v2 = std::fs::read(&old).unwrap();
+    let glen = u32::from_le_bytes(v2[56..60].try_into().unwrap()) as usize;
+    let mut body = v2[16..60 + glen].to_vec();
+    body.extend_from_slice(&v2[60 + glen + 8..]);
+    let mut v1 = b"ECOMSNAP".to_vec();
+    v1.extend_from_slice(&1u32.to_le_bytes());
+    v1.extend_from_slice(&crc32c::crc32c(&body).to_le_bytes());
+    v1.extend_from_slice(&body);
+    std::fs::write(&old, &v1).unwrap();
+    assert_eq!(ecomatch_replay::snapshot::read(&old).unwrap().chain, None);
+    let r = ecomatch_replay::recover_with(&dir.0, None, true, |_| Ok(demo::exchange()), |_, _| {})
+        .unwrap();
+    assert_eq!(r.from_snapshot, None, "{:?}", r.skipped_snapshots);
+    assert!(
+        r.skipped_snapshots
+            .iter()
+            .any(|s| s.contains("older format"))
+    );
+    assert_eq!(r.exchange.state_hash(), ex.state_hash());
 }

@@ -231,14 +231,12 @@ fn orphan_snapshot(seed: u64, rng: &mut Rng, market: &Market, commands: u64) -> 
     let run = logged_run(rng, market, &scratch.0, commands, None)?;
     let full = recover(&scratch.0, market, false).map_err(|e| e.to_string())?;
     let ex: &Exchange = &full.exchange;
-    ecomatch_replay::snapshot::write(
-        &scratch.0,
-        full.end.last_seq,
-        &ex.state_hash().0,
-        b"sim",
-        &ex.snapshot(),
-    )
-    .map_err(|e| e.to_string())?;
+    let at = ecomatch_replay::snapshot::Point {
+        seq: full.end.last_seq,
+        chain: full.end.chain,
+    };
+    ecomatch_replay::snapshot::write(&scratch.0, at, &ex.state_hash().0, b"sim", &ex.snapshot())
+        .map_err(|e| e.to_string())?;
     let seg = last_segment(&scratch.0)?;
     let bytes = std::fs::read(&seg).map_err(|e| e.to_string())?;
     std::fs::write(&seg, &bytes[..bytes.len() * 2 / 3]).map_err(|e| e.to_string())?;
