@@ -260,10 +260,8 @@ impl Exchange {
     /// Publishes the indicative price, volume and surplus of a market in its call phase, from
     /// its depth: O(log W), whatever the number of orders.
     pub(crate) fn publish_indicative(&mut self, m: u32, out: &mut Vec<Output>) {
-        if self.markets[m as usize].depth.is_none() {
-            self.rebuild_depth(m)
-                .expect("every order taking part was admitted within the call's totals");
-        }
+        self.ensure_depth(m)
+            .expect("every order taking part was admitted within the call's totals");
         let market = &self.markets[m as usize];
         let spec = market.listing.instrument.spec();
         let ind = market
@@ -279,6 +277,23 @@ impl Exchange {
             surplus_side: ind.surplus_side,
         };
         out.push(self.public(m, msg));
+    }
+
+    /// Whether the quantities of every order taking part in the market's call add up within 64
+    /// bits (a restored snapshot is checked with this before its depth is ever built).
+    pub(crate) fn call_fits(&self, m: u32) -> bool {
+        self.participants(m)
+            .iter()
+            .try_fold(0u64, |t, p| t.checked_add(p.order.qty.lots()))
+            .is_some()
+    }
+
+    /// The market's call depth, built from its orders if it is not kept yet (after a restore).
+    pub(crate) fn ensure_depth(&mut self, m: u32) -> Result<(), Reject> {
+        if self.markets[m as usize].depth.is_none() {
+            self.rebuild_depth(m)?;
+        }
+        Ok(())
     }
 
     /// Builds the market's call depth from every order taking part, over a window that holds
@@ -313,7 +328,7 @@ impl Exchange {
             return;
         }
         let Some(depth) = &market.depth else {
-            panic!("a market in its call phase without a depth");
+            return; // not built since a restore: built from the orders when first needed
         };
         let orders: Vec<CallOrder> = self.participants(m).iter().map(|p| p.order).collect();
         let reference = market.listing.instrument.spec().reference_price;

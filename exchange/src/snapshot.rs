@@ -192,10 +192,10 @@ impl Exchange {
         base.orders.clear();
         for m in 0..base.markets.len() {
             restore_market(&mut base, m, &mut r)?;
+            // The call's depth is built when it is first needed; its totals must fit now.
             base.markets[m].depth = None;
-            if base.markets[m].book.phase() == ecomatch_engine::book::Phase::Call {
-                base.rebuild_depth(m as u32)
-                    .map_err(|_| DecodeError("a call whose quantities overflow"))?;
+            if !base.call_fits(m as u32) {
+                return Err(DecodeError("a call whose quantities overflow"));
             }
         }
         restore_auctions(&mut base, &mut r)?;

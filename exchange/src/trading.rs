@@ -84,6 +84,7 @@ impl Exchange {
         gate::check_size(inst, req.qty, price.checked_mul(req.qty))?;
         self.check_quotas(actor, m, req.side, req.qty.lots())?;
         if in_call {
+            self.ensure_depth(m)?;
             self.validate_call(m, req)?;
         }
         let per_lot_hold = self.reserve(actor, m, req.side, price, req.qty)?;

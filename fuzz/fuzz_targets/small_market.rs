@@ -12,9 +12,13 @@ pub fn toml() -> String {
         .replace("max_orders = 100000", "max_orders = 64")
         .replace("max_orders = 10000", "max_orders = 64")
         .replace("max_levels = 10000", "max_levels = 64")
-        .replace("max_price = \"200.00\"", "max_price = \"70.00\"")
-        .replace("max_price = \"10000\"", "max_price = \"6000\"")
-        .replace("min_price = \"0.01\"\nmax_price = \"3000.00\"", "min_price = \"800.00\"\nmax_price = \"1300.00\"")
+        // Windows of about ±20 % around each reference: a fresh copy per input stays small.
+        .replacen("min_price = \"0.01\"\nmax_price = \"200.00\"", "min_price = \"40.00\"\nmax_price = \"60.00\"", 1)
+        .replacen("min_price = \"0.01\"\nmax_price = \"200.00\"", "min_price = \"36.00\"\nmax_price = \"54.00\"", 1)
+        .replace("min_price = \"1\"\nmax_price = \"10000\"", "min_price = \"3200\"\nmax_price = \"4800\"")
+        .replace("min_price = \"0.001\"\nmax_price = \"2.000\"", "min_price = \"0.400\"\nmax_price = \"0.600\"")
+        .replace("min_price = \"0.01\"\nmax_price = \"3000.00\"", "min_price = \"900.00\"\nmax_price = \"1100.00\"")
+        .replace("min_price = \"0.01\"\nmax_price = \"200.00\"", "min_price = \"16.00\"\nmax_price = \"24.00\"")
 }
 
 static MARKET: LazyLock<Exchange> = LazyLock::new(|| {
