@@ -13,6 +13,12 @@
 //! sessions take them with one-lot IOC buys, on LS-FCS-2024 and QZ-FCS-2024 alternately (one
 //! shard each with `--shards 2`), so every request goes through the gate, a hold, the book and,
 //! most of the time, a DVP settlement, and the books stay shallow.
+//!
+//! With `--url` it drives a server already running instead (any server that speaks the
+//! protocol's requests and echoes `req_id`: `ecomatch serve`, or `bare-ws`, the bare
+//! tokio-tungstenite server beside the benchmarks). The server's CPU time per answered request
+//! is measured from `/proc/<pid>/task/*/schedstat` (nanoseconds on CPU, per thread): of the
+//! `--server-pid` process, or in process of every thread but the load generator's own.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -44,6 +50,11 @@ pub struct Options {
     pub fsync: FsyncPolicy,
     /// Where the server's log goes (emptied first).
     pub data_dir: PathBuf,
+    /// A server already running (`ws://host:port/ws`), instead of one started in process.
+    pub url: Option<String>,
+    /// The process whose CPU time is the server's (with `url`); in process, every thread but
+    /// the load generator's.
+    pub server_pid: Option<u32>,
 }
 
 /// One step of the sweep.
@@ -65,6 +76,8 @@ pub struct Step {
     /// The same from the moment each request was actually written (what a closed-loop tool
     /// would report: the uncorrected figure), µs.
     pub service_us: [u64; 4],
+    /// The server's CPU time per answered request, µs (when it can be measured).
+    pub cpu_us: Option<f64>,
 }
 
 const SELLER: &str = "lishui-coop";
@@ -73,11 +86,20 @@ const MARKETS: [(&str, &str); 2] = [("LS-FCS-2024", "50.00"), ("QZ-FCS-2024", "4
 
 /// Runs the sweep and returns one step per rate.
 pub fn run(opts: &Options) -> Result<Vec<Step>, String> {
-    let _ = std::fs::remove_dir_all(&opts.data_dir);
-    let addr = start_server(opts)?;
-    let url = format!("ws://{addr}/ws");
+    let url = if let Some(url) = &opts.url {
+        url.clone()
+    } else {
+        let _ = std::fs::remove_dir_all(&opts.data_dir);
+        format!("ws://{}/ws", start_server(opts)?)
+    };
+    let cpu = match (&opts.url, opts.server_pid) {
+        (_, Some(pid)) => ServerCpu::Process(pid),
+        (None, None) => ServerCpu::InProcess,
+        (Some(_), None) => ServerCpu::Unknown,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .thread_name(CLIENT_THREAD)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
@@ -85,11 +107,60 @@ pub fn run(opts: &Options) -> Result<Vec<Step>, String> {
         fund(&url, opts.shards).await?;
         let mut steps = Vec::new();
         for &rate in &opts.rates {
-            steps.push(step(&url, rate, opts).await?);
+            let before = cpu.nanos();
+            let mut st = step(&url, rate, opts).await?;
+            st.cpu_us = before
+                .zip(cpu.nanos())
+                .map(|(a, b)| b.saturating_sub(a) as f64 / 1_000.0 / st.answered.max(1) as f64);
+            steps.push(st);
             tokio::time::sleep(Duration::from_millis(500)).await; // let the queues drain
         }
         Ok(steps)
     })
+}
+
+/// The load generator's own threads: its runtime's and its pacer.
+const CLIENT_THREAD: &str = "loadgen";
+const PACER_THREAD: &str = "pacer";
+
+/// Whose CPU time is the server's.
+#[derive(Clone, Copy, Debug)]
+enum ServerCpu {
+    /// Another process.
+    Process(u32),
+    /// This process but the load generator's threads.
+    InProcess,
+    /// Not known.
+    Unknown,
+}
+
+impl ServerCpu {
+    /// Nanoseconds on CPU so far, summed over the server's threads (Linux; `None` elsewhere).
+    fn nanos(self) -> Option<u64> {
+        let (dir, own) = match self {
+            Self::Process(pid) => (format!("/proc/{pid}/task"), false),
+            Self::InProcess => ("/proc/self/task".to_owned(), true),
+            Self::Unknown => return None,
+        };
+        let mut total = 0u64;
+        for task in std::fs::read_dir(&dir).ok()?.flatten() {
+            let path = task.path();
+            if own {
+                let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+                let comm = comm.trim();
+                if comm == CLIENT_THREAD || comm == PACER_THREAD || comm == "ecomatch" {
+                    continue;
+                }
+            }
+            let stat = std::fs::read_to_string(path.join("schedstat")).unwrap_or_default();
+            total += stat
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        Some(total)
+    }
 }
 
 fn start_server(opts: &Options) -> Result<SocketAddr, String> {
@@ -208,7 +279,7 @@ async fn step(url: &str, rate: u32, opts: &Options) -> Result<Step, String> {
         .collect();
     let tick = interval / u32::try_from(sessions).unwrap_or(1);
     std::thread::Builder::new()
-        .name("pacer".into())
+        .name(PACER_THREAD.into())
         .spawn(move || pace(&ticks, start, tick, count))
         .map_err(|e| e.to_string())?;
     let mut all = histogram()?;
@@ -232,6 +303,7 @@ async fn step(url: &str, rate: u32, opts: &Options) -> Result<Step, String> {
         throughput: answered as f64 / elapsed.max(1e-9),
         latency_us: [0.5, 0.99, 0.999, 1.0].map(|q| all.value_at_quantile(q)),
         service_us: [0.5, 0.99, 0.999, 1.0].map(|q| service.value_at_quantile(q)),
+        cpu_us: None,
     })
 }
 
@@ -392,14 +464,17 @@ async fn write(
 /// The sweep as a Markdown table, for BENCHMARKS.md.
 pub fn table(steps: &[Step]) -> String {
     let mut s = String::from(
-        "| target req/s | answered | refused | lost | throughput req/s | p50 µs | p99 µs | p99.9 µs | max µs | uncorrected p50 / p99 / p99.9 µs |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| target req/s | answered | refused | lost | throughput req/s | p50 µs | p99 µs | p99.9 µs | max µs | uncorrected p50 / p99 / p99.9 µs | server CPU µs/req |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for st in steps {
         let [p50, p99, p999, max] = st.latency_us;
         let [s50, s99, s999, _] = st.service_us;
+        let cpu = st
+            .cpu_us
+            .map_or_else(|| "n/a".to_owned(), |c| format!("{c:.1}"));
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {:.0} | {p50} | {p99} | {p999} | {max} | {s50} / {s99} / {s999} |",
+            "| {} | {} | {} | {} | {:.0} | {p50} | {p99} | {p999} | {max} | {s50} / {s99} / {s999} | {cpu} |",
             st.rate, st.answered, st.refused, st.lost, st.throughput
         );
     }

@@ -112,6 +112,13 @@ struct LoadgenArgs {
     /// The server's log directory (emptied first).
     #[arg(long, default_value = "ecomatch-loadgen")]
     data_dir: PathBuf,
+    /// Drive a server already running (`ws://127.0.0.1:8080/ws`) instead of starting one; it
+    /// must answer the demo accounts' API keys.
+    #[arg(long)]
+    url: Option<String>,
+    /// The running server's process id, to report its CPU time per request.
+    #[arg(long)]
+    server_pid: Option<u32>,
 }
 
 #[derive(Args)]
@@ -160,6 +167,8 @@ fn main() -> Result<()> {
                 shards: usize::from(args.shards),
                 fsync: policy(args.fsync, 1000, 2000),
                 data_dir: args.data_dir,
+                url: args.url,
+                server_pid: args.server_pid,
             };
             let steps = ecomatch_gateway::loadgen::run(&opts).map_err(anyhow::Error::msg)?;
             print!("{}", ecomatch_gateway::loadgen::table(&steps));

@@ -31,8 +31,31 @@ struct Journal {
     writer: LogWriter,
     dir: std::path::PathBuf,
     /// The log's genesis payload, which every snapshot carries.
-    genesis: Vec<u8>,
+    genesis: std::sync::Arc<[u8]>,
     every: Every,
+    /// Where snapshots go to be written off the sequencing thread, once asked for.
+    background: Option<crossbeam_channel::Sender<SnapshotJob>>,
+}
+
+/// A snapshot encoded on the sequencing thread, for the snapshot thread to write.
+struct SnapshotJob {
+    dir: std::path::PathBuf,
+    at: ecomatch_replay::snapshot::Point,
+    state_hash: [u8; 32],
+    genesis: std::sync::Arc<[u8]>,
+    payload: Vec<u8>,
+}
+
+impl SnapshotJob {
+    fn write(&self) -> Result<std::path::PathBuf, LogError> {
+        ecomatch_replay::snapshot::write(
+            &self.dir,
+            self.at,
+            &self.state_hash,
+            &self.genesis,
+            &self.payload,
+        )
+    }
 }
 
 /// The sequencer's state: the exchange, the public sequence numbers, the command sequence.
@@ -146,8 +169,9 @@ impl Sequencer {
             d.journal = Some(Journal {
                 writer,
                 dir: dir.to_path_buf(),
-                genesis,
+                genesis: genesis.into(),
                 every,
+                background: None,
             });
             return Ok((
                 d,
@@ -202,8 +226,9 @@ impl Sequencer {
         d.journal = Some(Journal {
             writer,
             dir: dir.to_path_buf(),
-            genesis: genesis_payload,
+            genesis: genesis_payload.into(),
             every,
+            background: None,
         });
         Ok((
             d,
@@ -217,7 +242,8 @@ impl Sequencer {
     }
 
     /// Checkpoints and snapshots due after the command just applied. A snapshot is written only
-    /// once the log holds its command durably, so recovery can always replay what follows it.
+    /// once the log holds its command (durably, under the fsync policy; a snapshot that got
+    /// ahead of a log that was not fsynced is recognised and skipped by recovery).
     fn after_apply(&mut self) -> Result<(), LogError> {
         let Some(j) = self.journal.as_mut() else {
             return Ok(());
@@ -226,16 +252,52 @@ impl Sequencer {
             j.writer.checkpoint(&self.ex.state_hash().0)?;
         }
         if self.seq % j.every.snapshot == 0 {
-            j.writer.sync()?;
+            j.writer.commit()?;
             debug_assert_eq!(j.writer.point().seq, self.seq);
-            ecomatch_replay::snapshot::write(
-                &j.dir,
-                j.writer.point(),
-                &self.ex.state_hash().0,
-                &j.genesis,
-                &self.ex.snapshot(),
-            )?;
+            let job = SnapshotJob {
+                dir: j.dir.clone(),
+                at: j.writer.point(),
+                state_hash: self.ex.state_hash().0,
+                genesis: std::sync::Arc::clone(&j.genesis),
+                payload: self.ex.snapshot(),
+            };
+            match &j.background {
+                None => {
+                    job.write()?;
+                }
+                Some(tx) => {
+                    if let Err(e) = tx.try_send(job) {
+                        let seq = e.into_inner().at.seq;
+                        tracing::warn!(
+                            seq,
+                            "the last snapshot is still being written: this one is skipped"
+                        );
+                    }
+                }
+            }
         }
+        Ok(())
+    }
+
+    /// Writes snapshots on a thread of their own from now on (the server's core threads): the
+    /// sequencing thread only encodes them. A snapshot that fails to write is reported and
+    /// skipped (the log, not the snapshot, is what must be durable); one that falls due while
+    /// the previous is still being written is skipped.
+    pub fn snapshots_in_background(&mut self, name: &str) -> io::Result<()> {
+        let Some(j) = self.journal.as_mut() else {
+            return Ok(());
+        };
+        let (tx, rx) = crossbeam_channel::bounded::<SnapshotJob>(1);
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                for job in rx {
+                    if let Err(e) = job.write() {
+                        tracing::warn!(seq = job.at.seq, error = %e, "a snapshot could not be written");
+                    }
+                }
+            })?;
+        j.background = Some(tx);
         Ok(())
     }
 

@@ -73,7 +73,7 @@ impl MarketView {
     }
 
     /// Applies a public message of this instrument with its sequence number.
-    pub fn apply(&mut self, seq: u64, msg: &Message, encoded: &Body) {
+    pub fn apply(&mut self, seq: u64, msg: &Message) {
         debug_assert!(seq == self.seq + 1, "public sequence has a gap");
         self.seq = seq;
         match *msg {
@@ -113,10 +113,22 @@ impl MarketView {
                 self.reference = Some(price);
                 self.band = (band_lo, band_hi);
             }
-            Message::Indicative { .. } => {
-                if let Body::Auction(a) = encoded {
-                    self.indicative = Some(*a);
-                }
+            Message::Indicative {
+                price,
+                volume,
+                surplus,
+                surplus_side,
+                ..
+            } => {
+                let p = self.product();
+                self.indicative = Some(m::Auction {
+                    instrument: Shown(self.instrument),
+                    seq,
+                    indicative_price: price.map(|x| p.price(x)),
+                    volume: p.qty(volume),
+                    surplus: p.qty(surplus),
+                    surplus_side: surplus_side.map(Side::as_str),
+                });
             }
             _ => {}
         }
@@ -246,8 +258,7 @@ mod tests {
             price: Price::from_ticks(5230),
             qty: Qty::from_lots(60),
         };
-        let none = Body::Pong(m::Pong {});
-        v.apply(seq + 1, &level, &none);
+        v.apply(seq + 1, &level);
         let mut text = String::new();
         push_stripped(
             &mut text,
@@ -261,7 +272,7 @@ mod tests {
             price: Price::from_ticks(5230),
             qty: Qty::from_lots(0),
         };
-        v.apply(seq + 2, &gone, &none);
+        v.apply(seq + 2, &gone);
         assert_eq!(v.checksum(), empty);
     }
 }

@@ -317,6 +317,9 @@ fn open_shard(settings: &Settings, k: usize, source: &Opening) -> Result<Sequenc
     if k == 0 {
         sequencer.inject(settings.faults.core_panic_at, settings.faults.log.clone());
     }
+    sequencer
+        .snapshots_in_background(&format!("snapshots-{k}"))
+        .map_err(ServeError::Io)?;
     tracing::info!(shard = k, dir = %dir.display(), commands = resumed.commands, from_snapshot = ?resumed.from_snapshot, truncated = ?resumed.truncated, "log recovered");
     let found = sequencer
         .genesis()
@@ -567,9 +570,11 @@ where
         return;
     }
     let max = shared.settings.limits.max_message_bytes;
+    // Frames gather in the write buffer until the session's writer flushes (once per
+    // wake-up: see `session::write_loop`), so a request's reports leave in one `sendto`.
     let config = WebSocketConfig::default()
         .read_buffer_size(4096)
-        .write_buffer_size(0)
+        .write_buffer_size(64 << 10)
         .max_write_buffer_size(1 << 20)
         .max_message_size(Some(max))
         .max_frame_size(Some(max));

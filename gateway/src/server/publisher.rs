@@ -25,20 +25,28 @@ use super::metrics::{Metrics, Recorder};
 use crate::protocol::message::{self as m, Body, Framed, Shown, Time};
 use crate::protocol::{self, Answer, ReqId};
 
+/// Messages for one session, in order: everything one batch of the core had for it, so that
+/// its writer sends them with one flush.
+pub type Frames = Vec<Utf8Bytes>;
+
 /// A session's queue of messages to write.
-pub type Outbox = mpsc::Sender<Utf8Bytes>;
+pub type Outbox = mpsc::Sender<Frames>;
 
 /// Tells a session to close, with the reason, from any thread; both of the session's tasks
-/// wait on it.
+/// wait on it. It also counts the messages queued for the session's writer, which the
+/// publisher holds to the outbound queue limit.
 #[derive(Debug)]
 pub struct Kill {
     reason: watch::Sender<Option<&'static str>>,
+    /// Messages queued and not yet written.
+    pub backlog: std::sync::atomic::AtomicUsize,
 }
 
 impl Default for Kill {
     fn default() -> Self {
         Self {
             reason: watch::Sender::new(None),
+            backlog: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 }
@@ -88,6 +96,8 @@ pub enum Control {
         outbox: Outbox,
         /// How to close it.
         kill: Arc<Kill>,
+        /// The most messages it may have queued (the outbound queue limit).
+        limit: usize,
     },
     /// The session logged in.
     Login {
@@ -131,6 +141,7 @@ pub enum Control {
 struct Session {
     outbox: Outbox,
     kill: Arc<Kill>,
+    limit: usize,
     account: Option<AccountId>,
     channels: BTreeSet<Channel>,
 }
@@ -150,6 +161,8 @@ pub struct Publisher {
     gather: Gather,
     batches: u64,
     panic_at: Option<u64>,
+    /// What this batch or control message has for each session so far.
+    pending: BTreeMap<SessionId, Frames>,
 }
 
 impl Publisher {
@@ -184,6 +197,7 @@ impl Publisher {
             gather: Gather::default(),
             batches: 0,
             panic_at: None,
+            pending: BTreeMap::new(),
         }
     }
 
@@ -203,7 +217,10 @@ impl Publisher {
                     Err(_) => batches_open = false,
                 },
                 recv(if control_open { control } else { &no_control }) -> c => match c {
-                    Ok(c) => self.control(c),
+                    Ok(c) => {
+                        self.control(c);
+                        self.flush();
+                    }
                     Err(_) => control_open = false,
                 },
             }
@@ -212,10 +229,16 @@ impl Publisher {
 
     fn control(&mut self, c: Control) {
         match c {
-            Control::Open { id, outbox, kill } => {
+            Control::Open {
+                id,
+                outbox,
+                kill,
+                limit,
+            } => {
                 let s = Session {
                     outbox,
                     kill,
+                    limit,
                     account: None,
                     channels: BTreeSet::new(),
                 };
@@ -294,23 +317,47 @@ impl Publisher {
         self.send_to(id, &Utf8Bytes::from(text));
     }
 
-    /// Queues `text` to one session; a full outbox makes it a slow consumer.
+    /// Queues `text` for one session, to go out with the rest of what this batch (or control
+    /// message) has for it: see [`Self::flush`].
     fn send_to(&mut self, id: SessionId, text: &Utf8Bytes) {
-        let Some(s) = self.sessions.get(&id) else {
-            return;
-        };
-        match s.outbox.try_send(text.clone()) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                s.kill.fire("slow_consumer");
-                self.metrics.slow_consumers.fetch_add(1, Ordering::Relaxed);
-                self.drop_session(id);
+        if self.sessions.contains_key(&id) {
+            self.pending.entry(id).or_default().push(text.clone());
+        }
+    }
+
+    /// Hands each session what was queued for it, in one piece; a session whose backlog would
+    /// pass its limit, or whose outbox is full, is a slow consumer and is dropped.
+    fn flush(&mut self) {
+        let pending = core::mem::take(&mut self.pending);
+        for (id, frames) in pending {
+            let Some(s) = self.sessions.get(&id) else {
+                continue;
+            };
+            let n = frames.len();
+            let backlog = s.kill.backlog.fetch_add(n, Ordering::Relaxed) + n;
+            let sent = if backlog > s.limit {
+                Err(mpsc::error::TrySendError::Full(frames))
+            } else {
+                s.outbox.try_send(frames)
+            };
+            match sent {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    s.kill.fire("slow_consumer");
+                    self.metrics.slow_consumers.fetch_add(1, Ordering::Relaxed);
+                    self.drop_session(id);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => self.drop_session(id),
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => self.drop_session(id),
         }
     }
 
     fn batch(&mut self, b: &Batch) {
+        self.batch_items(b);
+        self.flush();
+    }
+
+    fn batch_items(&mut self, b: &Batch) {
         self.batches += 1;
         assert!(
             self.panic_at != Some(self.batches),
@@ -425,19 +472,19 @@ impl Publisher {
     }
 
     fn output(&mut self, item: &Item, out: &Output, context: Option<InstrumentId>) {
-        let mut body = protocol::body(&self.catalog, out, context);
         if let Message::Reject(r) = out.msg {
             self.metrics.reject(r.code());
         }
         self.targets.clear();
+        let public = out
+            .msg
+            .public_instrument()
+            .filter(|_| out.to == Recipient::Public);
         match out.to {
             Recipient::Public => {
-                if let Some(inst) = out.msg.public_instrument() {
+                if let Some(inst) = public {
                     if let Some(view) = self.views.get_mut(&inst) {
-                        view.apply(out.seq, &out.msg, &body);
-                        if let Body::BookUpdate(u) = &mut body {
-                            u.checksum = Some(view.checksum());
-                        }
+                        view.apply(out.seq, &out.msg);
                     }
                     if let Some(set) = self.subscribers.get(&Channel::Market(inst)) {
                         self.targets.extend(set);
@@ -456,21 +503,33 @@ impl Publisher {
         if let Some(set) = self.subscribers.get(&Channel::Operator) {
             self.targets.extend(set);
         }
+        if self.targets.is_empty() {
+            return; // nobody to tell: not even encoded
+        }
         self.targets.sort_unstable();
         self.targets.dedup();
+        let mut body = protocol::body(&self.catalog, out, context);
+        if let (Body::BookUpdate(u), Some(view)) =
+            (&mut body, public.and_then(|i| self.views.get(&i)))
+        {
+            u.checksum = Some(view.checksum());
+        }
         // The `req_id` is the requesting session's: its copy alone carries it, so that no
         // other session (of the account, or on the operator channel) takes another's reply
-        // for its own.
-        let to = protocol::recipient(&self.catalog, out.to);
-        let text = Utf8Bytes::from(Framed::new(Some(&to), &body, None).text());
-        let mine = match (&item.req_id, out.reply) {
-            (Some(id), true) => Utf8Bytes::from(Framed::new(Some(&to), &body, Some(id)).text()),
-            _ => text.clone(),
-        };
+        // for its own. Each form is written once, and only if someone gets it.
+        let catalog = Arc::clone(&self.catalog);
+        let to = protocol::recipient(&catalog, out.to);
+        let id = item.req_id.as_ref().filter(|_| out.reply);
+        let mine = id.map(|id| Utf8Bytes::from(Framed::new(Some(&to), &body, Some(id)).text()));
+        let plain = std::cell::OnceCell::new();
         let targets = core::mem::take(&mut self.targets);
-        for &id in &targets {
-            let t = if id == item.session { &mine } else { &text };
-            self.send_to(id, t);
+        for &t in &targets {
+            let text = match &mine {
+                Some(m) if t == item.session => m,
+                _ => plain
+                    .get_or_init(|| Utf8Bytes::from(Framed::new(Some(&to), &body, None).text())),
+            };
+            self.send_to(t, text);
         }
         self.targets = targets;
     }

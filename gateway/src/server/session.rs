@@ -24,7 +24,7 @@ use super::Route;
 use super::Shared;
 use super::core_thread::{Inbound, Part, SessionId, Work};
 use super::limit::Bucket;
-use super::publisher::{Channel, Control, Kill};
+use super::publisher::{Channel, Control, Frames, Kill};
 use crate::protocol::message::{self as m, Body, Framed};
 use crate::protocol::{self, EdgeCode, EdgeError, ReqId};
 
@@ -47,7 +47,8 @@ struct Session {
     limited_in_a_row: u32,
     failed_logins: u32,
     subscriptions: usize,
-    outbox: mpsc::Sender<Utf8Bytes>,
+    outbox: mpsc::Sender<Frames>,
+    kill: Arc<Kill>,
 }
 
 /// What a request did to the session.
@@ -73,6 +74,7 @@ pub async fn run<S>(
         id,
         outbox: outbox.clone(),
         kill: Arc::clone(&kill),
+        limit: limits.outbound_queue.max(1),
     };
     if shared.control.try_send(opened).is_err() {
         return; // the publisher is overwhelmed or gone: refuse the session outright
@@ -95,6 +97,7 @@ pub async fn run<S>(
         failed_logins: 0,
         subscriptions: 0,
         outbox,
+        kill: Arc::clone(&kill),
     };
     if let Some(w) = who {
         s.logged_in(w, None);
@@ -154,12 +157,16 @@ fn close_code(reason: &str) -> CloseCode {
 }
 
 /// Writes the outbox and the pings until the session is told to close, then sends the close
-/// frame. Every send races the close request: a client that stops reading fills its socket
-/// and a send would wait forever, so a session declared slow (or closed for any reason) lets
+/// frame. Every write races the close request: a client that stops reading fills its socket
+/// and a write would wait forever, so a session declared slow (or closed for any reason) lets
 /// go of its socket, task and queued messages within [`CLOSE_WAIT`], read or not.
+///
+/// Each wake-up writes everything queued by then (each batch of the core comes as one piece;
+/// up to [`BATCH`] messages) and flushes once: one `sendto` for the order report, the fill and
+/// the trade of a request, not three.
 async fn write_loop<S>(
     mut sink: futures_util::stream::SplitSink<WebSocketStream<S>, Ws>,
-    mut rx: mpsc::Receiver<Utf8Bytes>,
+    mut rx: mpsc::Receiver<Frames>,
     kill: Arc<Kill>,
     ping: std::time::Duration,
 ) where
@@ -168,16 +175,39 @@ async fn write_loop<S>(
     let mut tick = tokio::time::interval(ping);
     tick.tick().await;
     let reason = loop {
-        let frame = tokio::select! {
+        // `None`: the keepalive's turn.
+        let first: Option<Frames> = tokio::select! {
             msg = rx.recv() => match msg {
-                Some(text) => Ws::Text(text),
+                Some(frames) => Some(frames),
                 None => break None,
             },
-            _ = tick.tick() => Ws::Ping(Vec::new().into()),
+            _ = tick.tick() => None,
             reason = kill.fired() => break Some(reason),
         };
+        let batch = async {
+            let mut written = 0;
+            if first.is_none() {
+                sink.feed(Ws::Ping(Vec::new().into())).await?;
+            }
+            let mut next = first;
+            while let Some(frames) = next.take() {
+                written += frames.len();
+                for text in frames {
+                    sink.feed(Ws::Text(text)).await?;
+                }
+                if written < BATCH {
+                    next = rx.try_recv().ok();
+                }
+            }
+            sink.flush().await.map(|()| written)
+        };
         tokio::select! {
-            r = sink.send(frame) => if r.is_err() { break None },
+            r = batch => match r {
+                Ok(written) => {
+                    kill.backlog.fetch_sub(written, Ordering::Relaxed);
+                }
+                Err(_) => break None,
+            },
             reason = kill.fired() => break Some(reason),
         }
     };
@@ -191,6 +221,9 @@ async fn write_loop<S>(
     // The reader may still be waiting: wake it whatever ended the writer.
     kill.fire("write_error");
 }
+
+/// The most frames one wake-up of a session's writer sends before it flushes.
+const BATCH: usize = 256;
 
 /// The longest a closing session waits to send its close frame.
 const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
@@ -215,7 +248,8 @@ impl Session {
     fn send(&self, body: &Body, req_id: Option<&ReqId>) {
         // A full outbox here means the session is already being closed as a slow consumer.
         let text = Framed::new(None, body, req_id).text();
-        let _ = self.outbox.try_send(Utf8Bytes::from(text));
+        self.kill.backlog.fetch_add(1, Ordering::Relaxed);
+        let _ = self.outbox.try_send(vec![Utf8Bytes::from(text)]);
     }
 
     fn reject(&self, req_id: Option<&ReqId>, code: EdgeCode, message: &str) {
