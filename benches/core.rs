@@ -7,7 +7,7 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
-use criterion::{BatchSize, Criterion, Throughput, black_box, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, black_box, criterion_group};
 use ecomatch_engine::book::{Side, Tif};
 use ecomatch_engine::id::{AccountId, InstrumentId, OrderId, Seq, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
@@ -133,7 +133,8 @@ fn stream(traders: &[AccountId], first_seq: u64) -> Vec<Sequenced> {
     cmds
 }
 
-fn core(c: &mut Criterion) {
+/// The funded exchange and the whole stream (prefill first).
+fn setup() -> (Exchange, Vec<Sequenced>) {
     let traders: Vec<AccountId> = {
         let ex = demo::exchange();
         ["lishui-coop", "zj-cement", "ls-paper", "qz-chem"]
@@ -143,6 +144,11 @@ fn core(c: &mut Criterion) {
     };
     let base = exchange(&traders);
     let cmds = stream(&traders, base.last_seq().0);
+    (base, cmds)
+}
+
+fn core(c: &mut Criterion) {
+    let (base, cmds) = setup();
     // Check the stream once: it trades, it mostly passes the gate, and the state stays sound.
     let mut ex = base.clone();
     let mut out = Vec::new();
@@ -179,10 +185,7 @@ fn core(c: &mut Criterion) {
         b.iter_batched(
             prefilled,
             |(mut ex, mut out)| {
-                for cmd in &cmds[PREFILL..] {
-                    out.clear();
-                    ex.apply(black_box(cmd), &mut out);
-                }
+                apply_timed(&mut ex, &cmds[PREFILL..], &mut out);
                 (ex, out)
             },
             BatchSize::LargeInput,
@@ -191,5 +194,43 @@ fn core(c: &mut Criterion) {
     g.finish();
 }
 
+/// Applies the timed part of the stream once. Not inlined, so that
+/// `valgrind --tool=callgrind --toggle-collect='*apply_timed*'` counts its instructions alone.
+#[inline(never)]
+fn apply_timed(ex: &mut Exchange, cmds: &[Sequenced], out: &mut Vec<ecomatch_exchange::Output>) {
+    for cmd in cmds {
+        out.clear();
+        ex.apply(black_box(cmd), out);
+    }
+}
+
+/// With `ECOMATCH_BENCH_ONCE` set, the stream runs once outside criterion (for callgrind).
+fn once() {
+    let (base, cmds) = setup();
+    let mut ex = base;
+    let mut out = Vec::with_capacity(1024);
+    apply_timed(&mut ex, &cmds[..PREFILL], &mut out);
+    apply_timed_counted(&mut ex, &cmds[PREFILL..], &mut out);
+    ex.check_invariants();
+}
+
+/// The timed part, under a name of its own for callgrind's `--toggle-collect`.
+#[inline(never)]
+fn apply_timed_counted(
+    ex: &mut Exchange,
+    cmds: &[Sequenced],
+    out: &mut Vec<ecomatch_exchange::Output>,
+) {
+    apply_timed(ex, cmds, out);
+}
+
 criterion_group!(benches, core);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("ECOMATCH_BENCH_ONCE").is_some() {
+        once();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

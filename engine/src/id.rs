@@ -49,16 +49,48 @@ id_type!(
     Timestamp(u64)
 );
 
+/// The bytes an instrument code may hold: ASCII letters, digits, `-`, `_` and `.`.
+static ALLOWED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.';
+        b += 1;
+    }
+    t
+};
+
 /// The longest instrument code, in bytes.
 pub const INSTRUMENT_ID_MAX: usize = 24;
+// `InstrumentId::words` compares the code as three 8-byte words.
+const _: () = assert!(INSTRUMENT_ID_MAX == 24);
 
 /// An instrument code such as `LS-FCS-2024`: 1 to 24 ASCII letters, digits, `-`, `_` or `.`.
 ///
 /// It is `Copy` and stored inline, so that events can carry it without allocating.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct InstrumentId {
     len: u8,
     bytes: [u8; INSTRUMENT_ID_MAX],
+}
+
+/// The order is that of `(len, bytes)` compared field by field (shorter codes first, then the
+/// bytes), which every ordered map, snapshot and state hash depends on. It is written out so
+/// that the bytes compare as three big-endian words instead of a call to `memcmp`: instrument
+/// keys are compared on every ledger and market lookup of the hot path.
+impl Ord for InstrumentId {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.len
+            .cmp(&other.len)
+            .then_with(|| self.words().cmp(&other.words()))
+    }
+}
+
+impl PartialOrd for InstrumentId {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Why a string is not a valid instrument code.
@@ -84,14 +116,16 @@ impl std::error::Error for InstrumentIdError {}
 impl InstrumentId {
     /// Parses and validates an instrument code.
     pub fn new(s: &str) -> Result<Self, InstrumentIdError> {
-        let raw = s.as_bytes();
+        Self::from_ascii(s.as_bytes())
+    }
+
+    /// Parses and validates an instrument code from its bytes, as the log stores it: the
+    /// allowed bytes are all ASCII, so no separate UTF-8 check is needed.
+    pub fn from_ascii(raw: &[u8]) -> Result<Self, InstrumentIdError> {
         if raw.is_empty() || raw.len() > INSTRUMENT_ID_MAX {
             return Err(InstrumentIdError::Length);
         }
-        if !raw
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        {
+        if !raw.iter().all(|&b| ALLOWED[usize::from(b)]) {
             return Err(InstrumentIdError::Character);
         }
         let mut bytes = [0u8; INSTRUMENT_ID_MAX];
@@ -100,6 +134,21 @@ impl InstrumentId {
             len: raw.len() as u8,
             bytes,
         })
+    }
+
+    /// The bytes as big-endian words, which compare as the bytes do.
+    fn words(&self) -> [u64; 3] {
+        let w = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&self.bytes[i * 8..i * 8 + 8]);
+            u64::from_be_bytes(b)
+        };
+        [w(0), w(1), w(2)]
+    }
+
+    /// The code's bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
     }
 
     /// The code as a string.
@@ -138,5 +187,38 @@ mod tests {
         );
         assert_eq!(InstrumentId::new("丽水"), Err(InstrumentIdError::Character));
         assert_eq!(InstrumentId::new("A B"), Err(InstrumentIdError::Character));
+    }
+
+    /// The written-out order must be the derived order of `(len, bytes)` it replaced, or every
+    /// ordered map, snapshot and state hash would change.
+    #[test]
+    fn instrument_codes_order_by_length_then_bytes() {
+        let codes = [
+            "A",
+            "B",
+            "AA",
+            "A-",
+            "A.",
+            "z",
+            "LS-FCS-2024",
+            "LS-FCS-2025",
+            "QZ-FCS-2024",
+            "LS-FCS-2024-",
+            "XXXXXXXXXXXXXXXXXXXXXXXX",
+            "XXXXXXXXXXXXXXXXXXXXXXXY",
+            "XXXXXXXXXXXXXXXXXXXXXXX_",
+            "0",
+            "9-9",
+            "a_b.c",
+        ];
+        for a in codes {
+            for b in codes {
+                let (x, y) = (InstrumentId::new(a).unwrap(), InstrumentId::new(b).unwrap());
+                let expected = (x.len, x.bytes).cmp(&(y.len, y.bytes));
+                assert_eq!(x.cmp(&y), expected, "{a} against {b}");
+                assert_eq!(x.partial_cmp(&y), Some(expected));
+                assert_eq!(x == y, expected.is_eq());
+            }
+        }
     }
 }

@@ -50,6 +50,13 @@ impl Writer<'_> {
         self.0.extend_from_slice(s.as_bytes());
     }
 
+    /// An instrument code, as a short string.
+    pub fn instrument(&mut self, i: InstrumentId) {
+        let b = i.as_bytes();
+        self.u8(b.len() as u8); // at most INSTRUMENT_ID_MAX bytes
+        self.0.extend_from_slice(b);
+    }
+
     /// A string of any length (a u32 length, then the UTF-8 bytes).
     pub fn long_str(&mut self, s: &str) {
         self.u32(u32::try_from(s.len()).expect("a string below 4 GiB"));
@@ -85,7 +92,7 @@ impl Writer<'_> {
         match *c {
             Command::NewOrder(r) => {
                 self.u8(1);
-                self.short_str(r.instrument.as_str());
+                self.instrument(r.instrument);
                 self.u8(side(r.side));
                 self.opt_u64(r.price.map(Price::ticks));
                 self.u64(r.qty.lots());
@@ -135,12 +142,12 @@ impl Writer<'_> {
             } => self.account_inst_qty(9, account, instrument, qty.lots()),
             Command::SetReferencePrice { instrument, price } => {
                 self.u8(10);
-                self.short_str(instrument.as_str());
+                self.instrument(instrument);
                 self.u64(price.ticks());
             }
             Command::SetPhase { instrument, phase } => {
                 self.u8(11);
-                self.short_str(instrument.as_str());
+                self.instrument(instrument);
                 self.u8(phase as u8);
             }
             Command::SetAccountStatus { account, status } => {
@@ -178,7 +185,7 @@ impl Writer<'_> {
                 expires,
             } => {
                 self.u8(15);
-                self.short_str(instrument.as_str());
+                self.instrument(instrument);
                 self.u32(counterparty.0);
                 self.u8(side(s));
                 self.u64(price.ticks());
@@ -233,7 +240,7 @@ impl Writer<'_> {
 
     /// The terms of a sealed-bid auction (in commands and snapshots).
     pub fn auction_terms(&mut self, t: &AuctionTerms) {
-        self.short_str(t.instrument.as_str());
+        self.instrument(t.instrument);
         self.u32(t.seller.0);
         self.u64(t.offer.lots());
         self.u64(t.reserve.ticks());
@@ -257,7 +264,7 @@ impl Writer<'_> {
     fn account_inst_qty(&mut self, tag: u8, account: AccountId, inst: InstrumentId, v: u64) {
         self.u8(tag);
         self.u32(account.0);
-        self.short_str(inst.as_str());
+        self.instrument(inst);
         self.u64(v);
     }
 }
@@ -382,7 +389,9 @@ impl Reader<'_> {
 
     /// A primitive of the encoding.
     pub fn instrument(&mut self) -> Result<InstrumentId, DecodeError> {
-        InstrumentId::new(self.short_str()?).map_err(|_| DecodeError("bad instrument id"))
+        let n = usize::from(self.u8()?);
+        // Instrument codes are ASCII, so checking their bytes checks their UTF-8 too.
+        InstrumentId::from_ascii(self.take(n)?).map_err(|_| DecodeError("bad instrument id"))
     }
 
     /// Decodes a sequenced command; the whole payload must be used.
@@ -560,11 +569,11 @@ impl Reader<'_> {
 
     /// A client order id written as a short string (empty for none).
     pub fn client_order_id(&mut self) -> Result<Option<ClientOrderId>, DecodeError> {
-        let coid = self.short_str()?;
-        if coid.is_empty() {
+        if self.0.first() == Some(&0) {
+            self.0 = &self.0[1..]; // the common case: no client order id
             return Ok(None);
         }
-        ClientOrderId::new(coid)
+        ClientOrderId::new(self.short_str()?)
             .map(Some)
             .ok_or(DecodeError("bad client order id"))
     }
