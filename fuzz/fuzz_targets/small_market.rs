@@ -17,7 +17,10 @@ pub fn toml() -> String {
         .replacen("min_price = \"0.01\"\nmax_price = \"200.00\"", "min_price = \"36.00\"\nmax_price = \"54.00\"", 1)
         .replace("min_price = \"1\"\nmax_price = \"10000\"", "min_price = \"3200\"\nmax_price = \"4800\"")
         .replace("min_price = \"0.001\"\nmax_price = \"2.000\"", "min_price = \"0.400\"\nmax_price = \"0.600\"")
-        .replace("min_price = \"0.01\"\nmax_price = \"3000.00\"", "min_price = \"900.00\"\nmax_price = \"1100.00\"")
+        // The GEP indicator (1000.00 at 0.01) with a ±1 % band in a ±2 % window: ±10 % would be
+        // 20,000 levels a side, which made every fresh copy cost ~350 µs.
+        .replace("reference_price = \"1000.00\"\nband_bps = 1000", "reference_price = \"1000.00\"\nband_bps = 100")
+        .replace("min_price = \"0.01\"\nmax_price = \"3000.00\"", "min_price = \"980.00\"\nmax_price = \"1020.00\"")
         .replace("min_price = \"0.01\"\nmax_price = \"200.00\"", "min_price = \"16.00\"\nmax_price = \"24.00\"")
 }
 
