@@ -20,6 +20,7 @@ pub mod loadgen;
 pub mod panic;
 pub mod protocol;
 pub mod replay;
+mod replicated;
 pub mod script;
 pub mod sequencer;
 pub mod server;

@@ -77,6 +77,11 @@ struct ServeArgs {
     /// When the log is made durable.
     #[arg(long, value_enum, default_value = "always")]
     fsync: Fsync,
+    /// The log on a NATS JetStream cluster instead of the data directory:
+    /// `jetstream://host:port,host:port,.../MARKET` (one stream per shard, 3 replicas when three
+    /// servers are named). A command is acknowledged once the cluster holds it.
+    #[arg(long)]
+    log: Option<String>,
     /// TLS certificate chain (PEM); with --tls-key, the port speaks only TLS (wss://, https://).
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -232,6 +237,10 @@ fn run_serve(args: &ServeArgs) -> Result<()> {
         settings.listen = listen;
     }
     settings.fsync = policy(args.fsync, 1000, 2000);
+    if let Some(log) = &args.log {
+        ecomatch_replica::Target::parse(log, 0)?;
+        settings.log = Some(log.clone());
+    }
     if let Some(faults) = &args.inject_fault {
         tracing::warn!(?faults, "injecting faults: a test run, not a deployment");
         settings.faults = faults.clone();
@@ -245,14 +254,17 @@ fn run_serve(args: &ServeArgs) -> Result<()> {
         ("ws", "http")
     };
     let demo = args.config.is_none();
-    let data_dir = settings.data_dir.clone();
+    let log = settings
+        .log
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.display().to_string());
     server::serve(settings, |addr| {
         println!("ecomatch listening on {addr}");
         let (ws, http) = scheme;
         println!("  WebSocket:  {ws}://{addr}/ws");
         println!("  dashboard:  {http}://{addr}/");
         println!("  metrics:    {http}://{addr}/metrics");
-        println!("  log:        {}", data_dir.display());
+        println!("  log:        {log}");
         if demo {
             println!("demo API keys (login with {{\"op\":\"login\",\"api_key\":\"...\"}}):");
             for (account, key) in server::settings::demo_keys() {

@@ -64,6 +64,8 @@ pub struct Sequencer {
     seq: u64,
     outputs: Vec<ecomatch_exchange::Output>,
     journal: Option<Journal>,
+    /// The replicated log (a JetStream stream), used instead of the local journal.
+    replica: Option<crate::replicated::Replicated>,
     /// A log write that failed: the sequencer must stop, as nothing more can be acknowledged.
     fatal: Option<io::Error>,
     /// A test's injected fault: panic while applying this command.
@@ -88,6 +90,8 @@ pub enum Submitted {
 pub enum StartError {
     /// The log is damaged or unreadable.
     Log(LogError),
+    /// The replicated log (JetStream) is unreachable, fenced, or does not rebuild.
+    Replica(String),
     /// The configuration (or the log's genesis) is invalid.
     Config(ConfigError),
     /// The recovered state breaks one of the exchange's invariants: serving it could
@@ -99,6 +103,7 @@ impl core::fmt::Display for StartError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Log(e) => e.fmt(f),
+            Self::Replica(why) => write!(f, "the replicated log: {why}"),
             Self::Config(e) => e.fmt(f),
             Self::Invariants(why) => write!(
                 f,
@@ -132,6 +137,7 @@ impl Sequencer {
             seq: 0,
             outputs: Vec::new(),
             journal: None,
+            replica: None,
             fatal: None,
             panic_at: None,
         }
@@ -245,6 +251,9 @@ impl Sequencer {
     /// once the log holds its command (durably, under the fsync policy; a snapshot that got
     /// ahead of a log that was not fsynced is recognised and skipped by recovery).
     fn after_apply(&mut self) -> Result<(), LogError> {
+        if let Some(r) = &mut self.replica {
+            r.after_apply(self.seq, &self.ex);
+        }
         let Some(j) = self.journal.as_mut() else {
             return Ok(());
         };
@@ -311,6 +320,10 @@ impl Sequencer {
         self.journal
             .as_ref()
             .is_some_and(|j| j.writer.should_commit())
+            || self
+                .replica
+                .as_ref()
+                .is_some_and(|r| r.pending.len() >= REPLICA_BATCH)
     }
 
     /// Sequences, logs and applies one converted request of `actor` at `time` (a pending
@@ -357,6 +370,9 @@ impl Sequencer {
                 return context;
             }
         }
+        if let Some(r) = &mut self.replica {
+            r.command(&cmd);
+        }
         assert!(
             self.panic_at != Some(self.seq),
             "injected fault: a panic while applying command {}",
@@ -381,18 +397,23 @@ impl Sequencer {
 
     /// Makes every logged command durable (under the fsync policy) without writing replies:
     /// the server releases its own once this returns.
-    pub fn sync(&mut self) -> Result<(), LogError> {
+    pub fn sync(&mut self) -> Result<(), CommitError> {
+        if let Some(r) = &mut self.replica {
+            r.commit().map_err(CommitError::Replica)?;
+        }
         match &mut self.journal {
-            Some(j) => j.writer.commit(),
+            Some(j) => j.writer.commit().map_err(CommitError::Log),
             None => Ok(()),
         }
     }
 
     /// The opening the log records (`None` without a log).
     pub fn genesis(&self) -> Option<Opening> {
-        self.journal
-            .as_ref()
-            .and_then(|j| opening_of(&j.genesis).ok())
+        match (&self.journal, &self.replica) {
+            (Some(j), _) => opening_of(&j.genesis).ok(),
+            (None, Some(r)) => opening_of(&r.genesis).ok(),
+            (None, None) => None,
+        }
     }
 
     /// The last command sequence number given out.
@@ -403,6 +424,68 @@ impl Sequencer {
     /// The answer to a query of `actor`, read from the state (the caller formats it).
     pub fn answer(&self, actor: AccountId, query: &Query) -> Answer {
         protocol::answer(&self.ex, actor, query)
+    }
+}
+
+/// How many replicated records a batch may gather before the core commits it.
+const REPLICA_BATCH: usize = 4096;
+
+/// Why a commit failed: nothing of the batch may be acknowledged.
+#[derive(Debug)]
+pub enum CommitError {
+    /// The local log could not be written or synced.
+    Log(LogError),
+    /// The replicated log did not acknowledge the batch, or another primary fenced this one.
+    Replica(ecomatch_replica::ReplicaError),
+}
+
+impl core::fmt::Display for CommitError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Log(e) => e.fmt(f),
+            Self::Replica(e) => write!(f, "{} ({})", e, e.code()),
+        }
+    }
+}
+
+impl std::error::Error for CommitError {}
+
+impl Sequencer {
+    /// A sequencer whose log is the JetStream stream `target` names: a new stream gets
+    /// `opening` as its genesis; an existing one is read from its start and decides the
+    /// market. No local log is written (the stream is the log; snapshots are not taken yet).
+    pub fn with_stream(
+        target: &ecomatch_replica::Target,
+        opening: &Opening,
+        every: Every,
+    ) -> Result<(Self, Resumed), StartError> {
+        let mut stream = ecomatch_replica::Stream::open(target)
+            .map_err(|e| StartError::Replica(format!("{e} ({})", e.code())))?;
+        let rebuilt = crate::replicated::open(&mut stream, opening).map_err(StartError::Replica)?;
+        check_recovered(&rebuilt.exchange)?;
+        tracing::info!(
+            stream = stream.name(),
+            commands = rebuilt.last_seq,
+            checkpoints = rebuilt.checkpoints,
+            "replicated log read"
+        );
+        let mut d = Self::new(rebuilt.exchange);
+        d.seq = rebuilt.last_seq;
+        d.replica = Some(crate::replicated::Replicated {
+            stream,
+            pending: Vec::new(),
+            genesis: rebuilt.genesis,
+            checkpoint_every: every.checkpoint,
+        });
+        Ok((
+            d,
+            Resumed {
+                commands: rebuilt.last_seq,
+                truncated: None,
+                from_snapshot: None,
+                skipped_snapshots: Vec::new(),
+            },
+        ))
     }
 }
 

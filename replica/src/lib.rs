@@ -363,14 +363,34 @@ impl Stream {
 
     /// Appends records after this writer's last message and waits until the cluster has
     /// acknowledged every one of them (a quorum of replicas holds them). Each carries the
-    /// sequence it must follow, so if anyone else appended since, nothing of this batch is
-    /// stored and the answer is [`ReplicaError::Fenced`].
+    /// sequence it must follow, so if anyone else appended since, nothing more of this batch
+    /// is stored and the answer is [`ReplicaError::Fenced`]. An append that times out (the
+    /// stream is electing a leader) is sent again with the same message ids, which the stream
+    /// de-duplicates, until it is acknowledged or the patience runs out.
     pub fn append(&mut self, records: &[(Kind, Vec<u8>)]) -> Result<(), ReplicaError> {
+        let deadline = std::time::Instant::now() + OPEN_PATIENCE;
+        let first = self.last;
+        loop {
+            let done = (self.last - first) as usize;
+            match self.try_append(&records[done..]) {
+                Ok(()) => return Ok(()),
+                Err(ReplicaError::Append(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One attempt: publishes every record (pipelined), then takes their acknowledgements in
+    /// order, advancing `self.last` past each.
+    fn try_append(&mut self, records: &[(Kind, Vec<u8>)]) -> Result<(), ReplicaError> {
         if records.is_empty() {
             return Ok(());
         }
         let (js, subject, first, writer) = (&self.js, &self.subject, self.last, &self.writer);
-        let last = self.rt.block_on(async {
+        let last = &mut self.last;
+        self.rt.block_on(async {
             let mut acks = Vec::with_capacity(records.len());
             for (i, (kind, payload)) in records.iter().enumerate() {
                 let mut body = Vec::with_capacity(payload.len() + 1);
@@ -389,25 +409,18 @@ impl Stream {
                 let ack = js
                     .send_publish(subject.clone(), message)
                     .await
-                    .map_err(|e| publish_error(first + i as u64, &e))?;
+                    .map_err(|e| publish_error(seq - 1, &e))?;
                 acks.push(ack);
             }
-            let mut last = first;
             for ack in acks {
-                let ack = ack.await.map_err(|e| publish_error(last, &e))?;
-                if ack.sequence != last + 1 {
-                    return Err(ReplicaError::Append(format!(
-                        "stored at {} where {} was expected",
-                        ack.sequence,
-                        last + 1
-                    )));
+                let ack = ack.await.map_err(|e| publish_error(*last, &e))?;
+                if ack.sequence != *last + 1 {
+                    return Err(ReplicaError::Fenced { expected: *last });
                 }
-                last = ack.sequence;
+                *last = ack.sequence;
             }
-            Ok(last)
-        })?;
-        self.last = last;
-        Ok(())
+            Ok(())
+        })
     }
 }
 

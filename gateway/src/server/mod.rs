@@ -310,10 +310,15 @@ fn start_cores(
 /// Recovers (or creates) shard `k`'s log, and checks that it was written for this shard.
 fn open_shard(settings: &Settings, k: usize, source: &Opening) -> Result<Sequencer, ServeError> {
     let dir = settings.data_dir.join(format!("shard-{k}"));
-    std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
-    let (mut sequencer, resumed) =
+    let (mut sequencer, resumed) = if let Some(url) = &settings.log {
+        let target = ecomatch_replica::Target::parse(url, k)
+            .map_err(|e| ServeError::Config(ConfigError(e.to_string())))?;
+        Sequencer::with_stream(&target, source, settings.every).map_err(ServeError::Start)?
+    } else {
+        std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
         Sequencer::with_log(&dir, source, settings.fsync, settings.every)
-            .map_err(ServeError::Start)?;
+            .map_err(ServeError::Start)?
+    };
     if k == 0 {
         sequencer.inject(settings.faults.core_panic_at, settings.faults.log.clone());
     }

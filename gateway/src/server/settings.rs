@@ -217,6 +217,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// The log directory (one sub-directory per shard).
     pub data_dir: PathBuf,
+    /// The replicated log, `jetstream://host:port,.../MARKET`: one JetStream stream per shard
+    /// instead of the local log under `data_dir`. `None`: the local log.
+    pub log: Option<String>,
     /// The market (the log's genesis when the directory is new).
     pub market: Source,
     /// When the log is made durable.
@@ -253,6 +256,7 @@ pub fn demo_keys() -> Vec<(String, String)> {
 struct ServerTable {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
+    log: Option<String>,
     #[serde(default)]
     anonymous_read: Option<bool>,
     #[serde(default)]
@@ -275,6 +279,7 @@ fn base(market: Source, data_dir: PathBuf) -> Settings {
     Settings {
         listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
         data_dir,
+        log: None,
         market,
         fsync: FsyncPolicy::Always,
         every: Every {
@@ -329,6 +334,11 @@ pub fn from_toml(text: &str, data_dir: Option<PathBuf>) -> Result<Settings, Conf
     }
     if let (None, Some(d)) = (data_dir, server.data_dir) {
         s.data_dir = d;
+    }
+    if let Some(log) = server.log {
+        ecomatch_replica::Target::parse(&log, 0)
+            .map_err(|e| ConfigError(format!("[server] log: {e}")))?;
+        s.log = Some(log);
     }
     s.anonymous_read = server.anonymous_read.unwrap_or(true);
     server.limits.check()?;
