@@ -20,11 +20,13 @@ struct Node {
     child: Option<Child>,
 }
 
-/// A free loopback port (bound, then released for the server to take).
-fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+/// `n` distinct free loopback ports: all bound at once (so none is handed out twice), then
+/// released for the servers to take.
+fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
+    let held: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<_>>()?;
+    held.iter().map(|l| Ok(l.local_addr()?.port())).collect()
 }
 
 impl Cluster {
@@ -32,9 +34,8 @@ impl Cluster {
     /// until each accepts connections.
     pub fn start(dir: &Path, n: usize) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let ports: Vec<(u16, u16)> = (0..n)
-            .map(|_| Ok((free_port()?, free_port()?)))
-            .collect::<std::io::Result<_>>()?;
+        let free = free_ports(2 * n)?;
+        let ports: Vec<(u16, u16)> = free.chunks(2).map(|p| (p[0], p[1])).collect();
         let mut nodes = Vec::with_capacity(n);
         for (i, &(client, route)) in ports.iter().enumerate() {
             let routes: Vec<String> = ports

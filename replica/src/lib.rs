@@ -166,8 +166,9 @@ impl std::error::Error for ReplicaError {}
 
 /// How long the cluster may take to elect its leaders when the stream is first opened.
 const OPEN_PATIENCE: Duration = Duration::from_secs(20);
-/// How long one batch of appends may wait for its acknowledgements.
-const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one attempt of an append waits for its acknowledgements before it is sent again
+/// (a publish to a server that just died is never acknowledged: it must be resent soon).
+const ACK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A failed read: worth retrying (the cluster is electing, a connection dropped), or not.
 enum Retry {

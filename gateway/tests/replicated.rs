@@ -1,0 +1,170 @@
+//! `ecomatch serve --log jetstream://...` on a real three-server NATS cluster: what a primary
+//! acknowledged survives the primary and its disk, a server of the cluster may die under load,
+//! and a second primary on the same stream fences the first, which then acknowledges nothing.
+
+mod server;
+
+use std::ffi::OsStr;
+use std::time::Duration;
+
+use ecomatch_replica::cluster::Cluster;
+use serde_json::{Value, json};
+use server::{Client, Server, scratch};
+
+/// zj-cement's opening cash in the demo market, in fen.
+const BASE_FEN: u64 = 1_000_000_000;
+
+fn serve(dir: &std::path::Path, log: &str) -> Server {
+    std::fs::create_dir_all(dir).expect("dir");
+    Server::start_with(
+        dir,
+        None,
+        &[
+            OsStr::new("--log"),
+            OsStr::new(log),
+            OsStr::new("--fsync"),
+            OsStr::new("never"),
+        ],
+    )
+}
+
+fn deposit() -> Value {
+    json!({"op": "deposit", "account": "zj-cement", "amount": "0.01"})
+}
+
+/// zj-cement's available cash above its opening, in fen.
+async fn deposited(url: &str) -> u64 {
+    let mut c = Client::login(url, "demo-zj-cement").await;
+    let a = c.call(json!({"op": "get_account"})).await;
+    let cash = a["cash"]["available"].as_str().expect("cash");
+    cash.replace('.', "").parse::<u64>().expect("fen") - BASE_FEN
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_primary_acknowledged_survives_it_and_a_lost_nats_server() {
+    if server::missing("nats-server", which("nats-server")) {
+        return;
+    }
+    let dir = scratch("replicated-survives");
+    let mut cluster =
+        Cluster::start(&dir.join("nats"), 3).unwrap_or_else(|e| panic!("cluster: {e}"));
+    let log = format!("jetstream://{}/SURVIVE", cluster.servers());
+    let primary = serve(&dir.join("a"), &log);
+    let mut op = Client::login(&primary.url(), "demo-operator").await;
+    let mut acknowledged = 0u64;
+    let mut slowest = Duration::ZERO;
+    for i in 0..60 {
+        if i == 20 {
+            cluster.kill(0); // one of three: the stream keeps its quorum
+        }
+        if i == 35 {
+            cluster.restart(0).expect("restart n0");
+        }
+        if i == 45 {
+            std::thread::sleep(Duration::from_secs(2)); // n0 catches up with the stream
+            cluster.kill(1);
+        }
+        let t = std::time::Instant::now();
+        let r = answer(&mut op, deposit()).await;
+        slowest = slowest.max(t.elapsed());
+        assert_eq!(r["type"], "done", "{r}");
+        acknowledged += 1;
+    }
+    eprintln!("the slowest acknowledgement (across two server losses): {slowest:?}");
+    // Requests in flight when the primary's machine dies: some may be acknowledged, none
+    // half-applied.
+    for _ in 0..20 {
+        op.send(deposit()).await;
+    }
+    let mut late = 0;
+    while let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(200), op.next()).await {
+        if m["type"] == "done" {
+            late += 1;
+        }
+        if late > 3 {
+            break;
+        }
+    }
+    acknowledged += late;
+    primary.kill();
+    let _ = std::fs::remove_dir_all(dir.join("a")); // its disk is gone too
+    cluster.restart(1).expect("restart n1");
+
+    // Another machine (a fresh data directory) rebuilds the state from the stream.
+    let standby = serve(&dir.join("b"), &log);
+    let got = deposited(&standby.url()).await;
+    assert!(
+        (acknowledged..=80).contains(&got),
+        "{got} fen deposited: {acknowledged} were acknowledged, 80 sent"
+    );
+    assert!(
+        standby.stderr().contains("replicated log read"),
+        "{}",
+        standby.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_primary_fences_the_first_which_then_acknowledges_nothing() {
+    if server::missing("nats-server", which("nats-server")) {
+        return;
+    }
+    let dir = scratch("replicated-fence");
+    let cluster = Cluster::start(&dir.join("nats"), 3).unwrap_or_else(|e| panic!("cluster: {e}"));
+    let log = format!("jetstream://{}/FENCE", cluster.servers());
+    let mut first = serve(&dir.join("a"), &log);
+    let mut a = Client::login(&first.url(), "demo-operator").await;
+    assert_eq!(a.call(deposit()).await["type"], "done");
+
+    // A second primary on the same stream (what a standby becomes when it takes over).
+    let second = serve(&dir.join("b"), &log);
+    assert_eq!(
+        deposited(&second.url()).await,
+        1,
+        "it read the first one's deposit"
+    );
+    let mut b = Client::login(&second.url(), "demo-operator").await;
+    assert_eq!(b.call(deposit()).await["type"], "done");
+
+    // The first one's next command cannot be appended: it stops, visibly, and answers nothing.
+    a.send(deposit()).await;
+    while let Some(m) = a.next().await {
+        assert_ne!(m["type"], "done", "a fenced primary acknowledged {m}");
+    }
+    let (status, body) = first.get("/healthz");
+    assert!(status.contains("503"), "{status} {body}");
+    assert!(body.contains("fenced"), "{body}");
+    assert_eq!(first.wait_exit(Duration::from_secs(10)), Some(70));
+    assert_eq!(
+        deposited(&second.url()).await,
+        2,
+        "the fenced deposit is nowhere"
+    );
+}
+
+/// The answer to a request, waiting up to 30 s: while the stream elects a new leader the
+/// primary holds its acknowledgements back.
+async fn answer(c: &mut Client, v: Value) -> Value {
+    use futures_util::StreamExt;
+    let id = c.send(v).await;
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(30), c.ws.next())
+            .await
+            .expect("an answer within 30 s")
+            .expect("connection open")
+            .expect("a message");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = m {
+            let v: Value = serde_json::from_str(text.as_str()).expect("JSON");
+            if v["req_id"] == id {
+                return v;
+            }
+        }
+    }
+}
+
+fn which(tool: &str) -> bool {
+    std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
