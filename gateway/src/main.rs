@@ -61,6 +61,20 @@ enum Command {
     /// Move the log segments and older snapshots that the newest snapshot covers into
     /// DIR/archive/ (after checking that the snapshot restores).
     Archive(ArchiveArgs),
+    /// Copy a replicated log (a JetStream stream, as `serve --log` names it) into a local log
+    /// directory, which `ecomatch replay` and `ecomatch archive` then read like any other.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// The stream: `jetstream://host:port,.../MARKET`.
+    log: String,
+    /// The shard whose stream to copy.
+    #[arg(long, default_value_t = 0)]
+    shard: usize,
+    /// A new local log directory.
+    dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -177,6 +191,16 @@ fn main() -> Result<()> {
             };
             let steps = ecomatch_gateway::loadgen::run(&opts).map_err(anyhow::Error::msg)?;
             print!("{}", ecomatch_gateway::loadgen::table(&steps));
+        }
+        Command::Export(ExportArgs { log, shard, dir }) => {
+            let target = ecomatch_replica::Target::parse(&log, shard)?;
+            let n = ecomatch_gateway::sequencer::export(&target, &dir)
+                .with_context(|| format!("exporting {log} to {}", dir.display()))?;
+            println!(
+                "{n} commands of {} written to {}",
+                target.stream,
+                dir.display()
+            );
         }
         Command::Archive(ArchiveArgs { dir }) => {
             let genesis = |p: &[u8]| {

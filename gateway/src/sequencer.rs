@@ -489,6 +489,56 @@ impl Sequencer {
     }
 }
 
+/// Copies the stream `target` names into a new local log in `dir` (segments and checkpoints as
+/// a local sequencer writes them); the number of commands copied.
+pub fn export(target: &ecomatch_replica::Target, dir: &Path) -> Result<u64, StartError> {
+    use ecomatch_replica::Kind;
+    let replica =
+        |e: ecomatch_replica::ReplicaError| StartError::Replica(format!("{e} ({})", e.code()));
+    if ecomatch_replay::reader::segments(dir).is_ok_and(|s| !s.is_empty()) {
+        return Err(StartError::Replica(format!(
+            "{} already holds a log: export into a new directory",
+            dir.display()
+        )));
+    }
+    let mut stream = ecomatch_replica::Stream::open(target).map_err(replica)?;
+    let mut writer: Option<LogWriter> = None;
+    let mut commands = 0;
+    stream
+        .read(1, |_, kind, payload| match (kind, &mut writer) {
+            (Kind::Genesis, None) => {
+                let w = LogWriter::create(
+                    dir,
+                    payload,
+                    FsyncPolicy::Never,
+                    ecomatch_replay::DEFAULT_SEGMENT_BYTES,
+                )
+                .map_err(|e| e.to_string())?;
+                writer = Some(w);
+                Ok(())
+            }
+            (Kind::Command, Some(w)) => {
+                let cmd = ecomatch_exchange::wire::Reader(payload)
+                    .sequenced()
+                    .map_err(|e| e.to_string())?;
+                if cmd.seq.0 != commands + 1 {
+                    return Err(format!("command {} after {commands}", cmd.seq.0));
+                }
+                commands += 1;
+                w.append(&cmd).map_err(|e| e.to_string())
+            }
+            (Kind::Checkpoint, Some(w)) => {
+                let hash: [u8; 32] = payload.try_into().map_err(|_| "a short checkpoint")?;
+                w.checkpoint(&hash).map_err(|e| e.to_string())
+            }
+            (kind, _) => Err(format!("a {kind:?} record where it cannot be")),
+        })
+        .map_err(replica)?;
+    let mut w = writer.ok_or_else(|| StartError::Replica("the stream is empty".into()))?;
+    w.sync().map_err(StartError::Log)?;
+    Ok(commands)
+}
+
 /// Runs every invariant check of the exchange on a recovered state before anything is served
 /// from it (the checks panic on the first failure; the panic becomes the refusal's reason).
 fn check_recovered(ex: &Exchange) -> Result<(), StartError> {

@@ -102,6 +102,32 @@ async fn what_a_primary_acknowledged_survives_it_and_a_lost_nats_server() {
         "{}",
         standby.stderr()
     );
+
+    // The stream, copied to a local log, replays and verifies like any local log.
+    let copy = dir.join("export");
+    let bin = env!("CARGO_BIN_EXE_ecomatch");
+    let out = std::process::Command::new(bin)
+        .args(["export", &log])
+        .arg(&copy)
+        .output()
+        .expect("export");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = std::process::Command::new(bin)
+        .args(["replay", "--verify"])
+        .arg(&copy)
+        .output()
+        .expect("replay");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("state hash"), "{said}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
