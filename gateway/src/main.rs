@@ -96,6 +96,10 @@ struct ServeArgs {
     /// servers are named). A command is acknowledged once the cluster holds it.
     #[arg(long)]
     log: Option<String>,
+    /// Follow the replicated log as a standby: market data and queries, no commands
+    /// (`NOT_PRIMARY`). Needs --log or [server] log.
+    #[arg(long)]
+    standby: bool,
     /// TLS certificate chain (PEM); with --tls-key, the port speaks only TLS (wss://, https://).
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -264,6 +268,13 @@ fn run_serve(args: &ServeArgs) -> Result<()> {
     if let Some(log) = &args.log {
         ecomatch_replica::Target::parse(log, 0)?;
         settings.log = Some(log.clone());
+    }
+    if args.standby {
+        anyhow::ensure!(
+            settings.log.is_some(),
+            "--standby follows a replicated log: give --log jetstream://... or [server] log"
+        );
+        settings.standby = true;
     }
     if let Some(faults) = &args.inject_fault {
         tracing::warn!(?faults, "injecting faults: a test run, not a deployment");

@@ -489,6 +489,67 @@ impl Sequencer {
     }
 }
 
+impl Sequencer {
+    /// A standby's step: applies every command and checks every checkpoint the primary
+    /// appended to the stream since the last step, handing each command with its outputs to
+    /// `each`; the number of commands applied. Without a replicated log there is nothing to
+    /// follow.
+    pub fn follow(
+        &mut self,
+        mut each: impl FnMut(&Sequenced, &[ecomatch_exchange::Output]),
+    ) -> Result<u64, CommitError> {
+        let Self {
+            ex,
+            seq,
+            outputs,
+            replica,
+            ..
+        } = self;
+        let Some(r) = replica else {
+            return Ok(0);
+        };
+        let before = *seq;
+        let from = r.stream.last() + 1;
+        r.stream
+            .read(from, |_, kind, payload| match kind {
+                ecomatch_replica::Kind::Command => {
+                    let cmd = ecomatch_exchange::wire::Reader(payload)
+                        .sequenced()
+                        .map_err(|e| e.to_string())?;
+                    if cmd.seq.0 != *seq + 1 {
+                        return Err(format!("command {} after {seq}", cmd.seq.0));
+                    }
+                    outputs.clear();
+                    ex.apply(&cmd, outputs);
+                    *seq = cmd.seq.0;
+                    each(&cmd, outputs);
+                    Ok(())
+                }
+                ecomatch_replica::Kind::Checkpoint if ex.state_hash().0.as_slice() == payload => {
+                    Ok(())
+                }
+                ecomatch_replica::Kind::Checkpoint => Err(format!(
+                    "the state after command {seq} differs from the primary's checkpoint"
+                )),
+                ecomatch_replica::Kind::Genesis => Err("a second genesis".into()),
+            })
+            .map_err(CommitError::Replica)?;
+        Ok(*seq - before)
+    }
+
+    /// A standby's answer to a request: a query, or the refusal of a command (`NOT_PRIMARY`).
+    pub fn query_only(&self, actor: AccountId, draft: Draft) -> Result<Query, EdgeError> {
+        match draft.resolve(&self.ex, actor)? {
+            Err(query) => Ok(query),
+            Ok(_) => Err(EdgeError::new(
+                protocol::EdgeCode::NotPrimary,
+                "this server is a standby: it serves market data and queries; send commands \
+                 to the primary",
+            )),
+        }
+    }
+}
+
 /// Copies the stream `target` names into a new local log in `dir` (segments and checkpoints as
 /// a local sequencer writes them); the number of commands copied.
 pub fn export(target: &ecomatch_replica::Target, dir: &Path) -> Result<u64, StartError> {

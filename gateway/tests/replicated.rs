@@ -168,6 +168,70 @@ async fn a_second_primary_fences_the_first_which_then_acknowledges_nothing() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_follows_the_primary_serves_its_market_data_and_refuses_commands() {
+    if server::missing("nats-server", which("nats-server")) {
+        return;
+    }
+    let dir = scratch("replicated-standby");
+    let cluster = Cluster::start(&dir.join("nats"), 3).unwrap_or_else(|e| panic!("cluster: {e}"));
+    let log = format!("jetstream://{}/STANDBY", cluster.servers());
+    let primary = serve(&dir.join("a"), &log);
+    let mut op = Client::login(&primary.url(), "demo-operator").await;
+    assert_eq!(answer(&mut op, deposit()).await["type"], "done");
+
+    std::fs::create_dir_all(dir.join("b")).expect("dir");
+    let standby = Server::start_with(
+        &dir.join("b"),
+        None,
+        &[
+            OsStr::new("--log"),
+            OsStr::new(&log),
+            OsStr::new("--standby"),
+        ],
+    );
+    let mut watcher = Client::connect(&standby.url()).await;
+    let r = watcher
+        .call(json!({"op": "subscribe", "channel": "market", "instrument": "LS-FCS-2024"}))
+        .await;
+    assert_eq!(r["type"], "subscribed", "{r}");
+
+    // A trade on the primary reaches the standby's market-data subscribers.
+    let mut seller = Client::login(&primary.url(), "demo-lishui-coop").await;
+    let mut buyer = Client::login(&primary.url(), "demo-zj-cement").await;
+    let sell = server::order("LS-FCS-2024", "sell", "50.00", "3");
+    assert_eq!(answer(&mut seller, sell).await["type"], "order");
+    let buy = server::order("LS-FCS-2024", "buy", "50.00", "3");
+    assert_eq!(answer(&mut buyer, buy).await["type"], "order");
+    let trade = watcher.until(|m| m["type"] == "trade").await;
+    assert_eq!(
+        (trade["price"].as_str(), trade["qty"].as_str()),
+        (Some("50.00"), Some("3"))
+    );
+
+    // Its queries see the primary's state; its commands are refused.
+    let mut b = Client::login(&standby.url(), "demo-zj-cement").await;
+    let a = b.call(json!({"op": "get_account"})).await;
+    let holding = &a["holdings"][0];
+    assert_eq!(holding["instrument"], "LS-FCS-2024", "{a}");
+    let r = b
+        .call(server::order("LS-FCS-2024", "buy", "50.00", "1"))
+        .await;
+    assert_eq!(
+        (r["type"].as_str(), r["code"].as_str()),
+        (Some("reject"), Some("NOT_PRIMARY")),
+        "{r}"
+    );
+    let mut op_b = Client::login(&standby.url(), "demo-operator").await;
+    let r = op_b.call(deposit()).await;
+    assert_eq!(r["code"], "NOT_PRIMARY", "{r}");
+    // The same account, asked of both, reads the same.
+    let on_primary = buyer.call(json!({"op": "get_account"})).await;
+    let on_standby = b.call(json!({"op": "get_account"})).await;
+    assert_eq!(on_primary["cash"], on_standby["cash"]);
+    assert_eq!(on_primary["holdings"], on_standby["holdings"]);
+}
+
 /// The answer to a request, waiting up to 30 s: while the stream elects a new leader the
 /// primary holds its acknowledgements back.
 async fn answer(c: &mut Client, v: Value) -> Value {

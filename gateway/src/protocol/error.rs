@@ -93,6 +93,8 @@ edge_codes! {
     BadBidId => "BAD_BID_ID",
     /// A seed that is not 64 hexadecimal digits.
     BadSeed => "BAD_SEED",
+    /// A command sent to a standby, which serves market data and queries only.
+    NotPrimary => "NOT_PRIMARY",
 }
 
 impl fmt::Display for EdgeCode {

@@ -23,8 +23,15 @@ use crate::sequencer::{Sequencer, Submitted};
 /// The most commands made durable by one commit.
 const MAX_BATCH: usize = 1024;
 
+/// How often a standby looks for what the primary appended to the stream.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// A session's identity inside the server.
 pub type SessionId = u64;
+
+/// The session of no one: a standby's items for the commands it follows (session ids start
+/// at 1).
+pub const NO_SESSION: SessionId = 0;
 
 /// What a session asks of the core.
 #[derive(Clone, Debug)]
@@ -168,6 +175,80 @@ impl Core {
         self.sequencer
             .sync()
             .map_err(|e| format!("log commit failed: {e}"))
+    }
+
+    /// A standby's loop: it answers queries and refuses commands (`NOT_PRIMARY`), and applies
+    /// what the primary appends to the stream, so that its market data, queries and
+    /// surveillance follow the primary's. A stream it cannot read or a checkpoint that differs
+    /// ends it, visibly, like a log failure on a primary.
+    pub fn run_standby(mut self, rx: &Receiver<Inbound>, tx: &Sender<Batch>) -> Result<(), String> {
+        loop {
+            let mut batch = Batch::default();
+            match rx.recv_timeout(FOLLOW_EVERY) {
+                Ok(first) => {
+                    self.answer_only(first, &mut batch);
+                    while batch.items.len() < MAX_BATCH {
+                        let Ok(next) = rx.try_recv() else { break };
+                        self.answer_only(next, &mut batch);
+                    }
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+            self.follow(&mut batch)?;
+            if !batch.items.is_empty() && tx.send(batch).is_err() {
+                return Ok(()); // the publisher is gone: shutting down
+            }
+        }
+    }
+
+    /// A standby's answer to one request: a query's answer, or a refusal.
+    fn answer_only(&mut self, inbound: Inbound, batch: &mut Batch) {
+        let outcome = match inbound.work {
+            Work::Refused(e) => Outcome::Rejected(e),
+            Work::Draft(draft) => match self.sequencer.query_only(inbound.actor, draft) {
+                Ok(q) => Outcome::Answer(self.sequencer.answer(inbound.actor, &q)),
+                Err(e) => Outcome::Rejected(e),
+            },
+            // A standby holds no session's orders: there is nothing to cancel.
+            Work::CancelAll => return,
+        };
+        batch.items.push(Item {
+            session: inbound.session,
+            actor: inbound.actor,
+            req_id: inbound.req_id,
+            received: inbound.received,
+            time: Timestamp(self.last_time),
+            outcome,
+            part: inbound.part,
+        });
+    }
+
+    /// Applies what the primary appended since the last step; each command becomes an item
+    /// of no session, so its outputs are published as market data and private reports.
+    fn follow(&mut self, batch: &mut Batch) -> Result<(), String> {
+        let received = Instant::now();
+        let last_time = &mut self.last_time;
+        self.sequencer
+            .follow(|cmd, outputs| {
+                let start = batch.outputs.len();
+                batch.outputs.extend_from_slice(outputs);
+                *last_time = (*last_time).max(cmd.time.0);
+                batch.items.push(Item {
+                    session: NO_SESSION,
+                    actor: cmd.actor,
+                    req_id: None,
+                    received,
+                    time: cmd.time,
+                    outcome: Outcome::Applied {
+                        context: cmd.command.instrument(),
+                        range: start..batch.outputs.len(),
+                    },
+                    part: None,
+                });
+            })
+            .map(|_| ())
+            .map_err(|e| format!("following the primary's log failed: {e}"))
     }
 
     /// [`Self::handle`], with a panic turned into the reason the core stops, naming the

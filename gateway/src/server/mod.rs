@@ -228,7 +228,13 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
         Ok(())
     })?;
     warn_of_split_statuses(&sequencers);
-    let shards = start_cores(sequencers, limits.input_queue, &metrics, &batch_tx, &health)?;
+    let shards = start_cores(
+        sequencers,
+        (limits.input_queue, settings.standby),
+        &metrics,
+        &batch_tx,
+        &health,
+    )?;
     let (fan_tx, fan_rx) = crossbeam_channel::bounded(1024);
     let queues = shards.clone();
     spawn_thread("fan-out", &health, move || {
@@ -286,10 +292,10 @@ fn one_market(sequencers: &[Sequencer]) -> Result<Arc<Catalog>, ServeError> {
 /// Starts one core thread per shard; returns their input queues.
 /// A log failure or a panic in a core ends the server (see [`health`]): nothing more could be
 /// made durable, or the state is no longer known to be sound, so nothing more may be
-/// acknowledged.
+/// acknowledged. A standby's cores follow the replicated log instead of sequencing commands.
 fn start_cores(
     sequencers: Vec<Sequencer>,
-    queue: usize,
+    (queue, standby): (usize, bool),
     metrics: &Arc<Metrics>,
     batches: &Sender<core_thread::Batch>,
     health: &Arc<health::Health>,
@@ -301,7 +307,11 @@ fn start_cores(
         let core = Core::new(k, sequencer, Arc::clone(metrics));
         let batch_tx = batches.clone();
         spawn_thread(&format!("core-{k}"), health, move || {
-            core.run(&shard_rx, &batch_tx)
+            if standby {
+                core.run_standby(&shard_rx, &batch_tx)
+            } else {
+                core.run(&shard_rx, &batch_tx)
+            }
         })?;
     }
     Ok(shards)

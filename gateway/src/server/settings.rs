@@ -220,6 +220,9 @@ pub struct Settings {
     /// The replicated log, `jetstream://host:port,.../MARKET`: one JetStream stream per shard
     /// instead of the local log under `data_dir`. `None`: the local log.
     pub log: Option<String>,
+    /// A standby of the replicated log: it follows the primary's stream, serves market data
+    /// and queries, and refuses commands (`NOT_PRIMARY`).
+    pub standby: bool,
     /// The market (the log's genesis when the directory is new).
     pub market: Source,
     /// When the log is made durable.
@@ -280,6 +283,7 @@ fn base(market: Source, data_dir: PathBuf) -> Settings {
         listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
         data_dir,
         log: None,
+        standby: false,
         market,
         fsync: FsyncPolicy::Always,
         every: Every {
