@@ -537,6 +537,43 @@ impl Sequencer {
         Ok(*seq - before)
     }
 
+    /// Whether the log is a replicated one (a JetStream stream).
+    pub fn is_replicated(&self) -> bool {
+        self.replica.is_some()
+    }
+
+    /// Takes the replicated log's lease if it is free. Once taken, the stream is read to its
+    /// end and a checkpoint appended at once: that append fences a paused former primary
+    /// before it can append anything. True when this sequencer is now the primary.
+    pub fn try_lead(&mut self) -> Result<bool, CommitError> {
+        match &mut self.replica {
+            Some(r) => r.stream.try_lead().map_err(CommitError::Replica),
+            None => Ok(false),
+        }
+    }
+
+    /// Appends the state hash as a checkpoint and waits for it: the first act of a new
+    /// primary, after it has applied the whole stream.
+    pub fn fence_predecessor(&mut self) -> Result<(), CommitError> {
+        let Some(r) = &mut self.replica else {
+            return Ok(());
+        };
+        r.pending.push((
+            ecomatch_replica::Kind::Checkpoint,
+            self.ex.state_hash().0.to_vec(),
+        ));
+        r.commit().map_err(CommitError::Replica)
+    }
+
+    /// Whether the replicated log's lease, once taken, is still held (it is renewed in the
+    /// background); the reason it is not.
+    pub fn lease_held(&self) -> Result<(), CommitError> {
+        match self.replica.as_ref().and_then(|r| r.stream.lease_lost()) {
+            Some(e) => Err(CommitError::Replica(e)),
+            None => Ok(()),
+        }
+    }
+
     /// A standby's answer to a request: a query, or the refusal of a command (`NOT_PRIMARY`).
     pub fn query_only(&self, actor: AccountId, draft: Draft) -> Result<Query, EdgeError> {
         match draft.resolve(&self.ex, actor)? {

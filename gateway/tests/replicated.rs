@@ -131,40 +131,61 @@ async fn what_a_primary_acknowledged_survives_it_and_a_lost_nats_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_primary_fences_the_first_which_then_acknowledges_nothing() {
+async fn a_standby_takes_over_from_a_paused_primary_which_then_acknowledges_nothing() {
     if server::missing("nats-server", which("nats-server")) {
         return;
     }
-    let dir = scratch("replicated-fence");
+    let dir = scratch("replicated-takeover");
     let cluster = Cluster::start(&dir.join("nats"), 3).unwrap_or_else(|e| panic!("cluster: {e}"));
-    let log = format!("jetstream://{}/FENCE", cluster.servers());
+    let log = format!("jetstream://{}/TAKEOVER", cluster.servers());
     let mut first = serve(&dir.join("a"), &log);
     let mut a = Client::login(&first.url(), "demo-operator").await;
-    assert_eq!(a.call(deposit()).await["type"], "done");
+    assert_eq!(answer(&mut a, deposit()).await["type"], "done");
 
-    // A second primary on the same stream (what a standby becomes when it takes over).
-    let second = serve(&dir.join("b"), &log);
-    assert_eq!(
-        deposited(&second.url()).await,
-        1,
-        "it read the first one's deposit"
+    std::fs::create_dir_all(dir.join("b")).expect("dir");
+    let second = Server::start_with(
+        &dir.join("b"),
+        None,
+        &[
+            OsStr::new("--log"),
+            OsStr::new(&log),
+            OsStr::new("--standby"),
+        ],
     );
     let mut b = Client::login(&second.url(), "demo-operator").await;
-    assert_eq!(b.call(deposit()).await["type"], "done");
+    assert_eq!(
+        b.call(deposit()).await["code"],
+        "NOT_PRIMARY",
+        "the primary renews its lease"
+    );
 
-    // The first one's next command cannot be appended: it stops, visibly, and answers nothing.
+    // The primary stops answering (a long GC pause, a frozen VM) past its lease.
+    signal("STOP", first.pid());
+    let paused = std::time::Instant::now();
+    let took_over = loop {
+        let r = answer(&mut b, deposit()).await;
+        if r["type"] == "done" {
+            break paused.elapsed();
+        }
+        assert_eq!(r["code"], "NOT_PRIMARY", "{r}");
+        assert!(paused.elapsed() < Duration::from_secs(20), "no takeover");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!("the standby accepted its first command {took_over:?} after the primary froze");
+
+    // The former primary wakes up: it cannot append, acknowledges nothing, and says why.
+    signal("CONT", first.pid());
     a.send(deposit()).await;
     while let Some(m) = a.next().await {
-        assert_ne!(m["type"], "done", "a fenced primary acknowledged {m}");
+        assert_ne!(m["type"], "done", "a deposed primary acknowledged {m}");
     }
-    let (status, body) = first.get("/healthz");
-    assert!(status.contains("503"), "{status} {body}");
-    assert!(body.contains("fenced"), "{body}");
     assert_eq!(first.wait_exit(Duration::from_secs(10)), Some(70));
+    let said = first.stderr();
+    assert!(said.contains("no longer the primary"), "{said}");
     assert_eq!(
         deposited(&second.url()).await,
         2,
-        "the fenced deposit is nowhere"
+        "the first deposit and the new primary's"
     );
 }
 
@@ -250,6 +271,14 @@ async fn answer(c: &mut Client, v: Value) -> Value {
             }
         }
     }
+}
+
+fn signal(which: &str, pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args([&format!("-{which}"), &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "kill -{which} {pid}");
 }
 
 fn which(tool: &str) -> bool {

@@ -30,6 +30,9 @@
 //! ```
 
 pub mod cluster;
+mod lease;
+
+pub use lease::LEASE_TTL;
 
 use std::time::Duration;
 
@@ -131,6 +134,9 @@ pub enum ReplicaError {
     Append(String),
     /// A message could not be read, or is not a message of an ecomatch log.
     Read(String),
+    /// This writer's lease on the stream expired and another took it (or it could not be
+    /// renewed in time): it is no longer the primary.
+    LeaseLost(String),
 }
 
 impl ReplicaError {
@@ -142,6 +148,7 @@ impl ReplicaError {
             Self::Fenced { .. } => "REPLICA_FENCED",
             Self::Append(_) => "REPLICA_APPEND",
             Self::Read(_) => "REPLICA_READ",
+            Self::LeaseLost(_) => "REPLICA_LEASE_LOST",
         }
     }
 }
@@ -158,6 +165,11 @@ impl core::fmt::Display for ReplicaError {
             ),
             Self::Append(why) => write!(f, "a JetStream append was not acknowledged: {why}"),
             Self::Read(why) => write!(f, "the JetStream log cannot be read: {why}"),
+            Self::LeaseLost(why) => write!(
+                f,
+                "the lease on the stream is lost ({why}); this process is no longer the \
+                 primary and stops accepting"
+            ),
         }
     }
 }
@@ -187,6 +199,12 @@ pub struct Stream {
     /// This writer's id (process and start time): message ids are `<writer>-<sequence>`, so
     /// that a message of one writer never stands for another's.
     writer: String,
+    /// The lease bucket, once opened.
+    bucket: Option<async_nats::jetstream::kv::Store>,
+    /// The lease this writer holds, renewed in the background.
+    renewal: Option<lease::Renewal>,
+    replicas: usize,
+    servers: Vec<String>,
 }
 
 impl core::fmt::Debug for Stream {
@@ -241,6 +259,10 @@ impl Stream {
             subject,
             name: t.stream.clone(),
             last: 0,
+            bucket: None,
+            renewal: None,
+            replicas: t.replicas,
+            servers: t.servers.clone(),
             writer: format!(
                 "{:x}{:x}",
                 std::process::id(),
@@ -260,6 +282,42 @@ impl Stream {
             }
         };
         Ok(s)
+    }
+
+    /// Takes the stream's lease if it is free (nobody holds it, or its holder let it
+    /// expire): true when this writer now holds it, renewed from then on by a thread of its
+    /// own (see [`Stream::lease_lost`]).
+    pub fn try_lead(&mut self) -> Result<bool, ReplicaError> {
+        let (js, replicas, writer, key) = (&self.js, self.replicas, &self.writer, &self.name);
+        let bucket = &mut self.bucket;
+        let revision = self.rt.block_on(async {
+            if bucket.is_none() {
+                *bucket = Some(lease::bucket(js, replicas).await?);
+            }
+            match bucket {
+                Some(store) => lease::take(store, key, writer).await,
+                None => Ok(None),
+            }
+        })?;
+        let Some(revision) = revision else {
+            return Ok(false);
+        };
+        let renewal = lease::Renewal::start(
+            self.servers.clone(),
+            self.name.clone(),
+            self.writer.clone(),
+            revision,
+        )
+        .map_err(|e| ReplicaError::Unavailable(e.to_string()))?;
+        self.renewal = Some(renewal);
+        Ok(true)
+    }
+
+    /// Why this writer could not keep the lease it took, once that happened: it is no longer
+    /// the primary. (`None` too while it never held one.)
+    pub fn lease_lost(&self) -> Option<ReplicaError> {
+        let why = self.renewal.as_ref()?.lost()?;
+        Some(ReplicaError::LeaseLost(why.to_owned()))
     }
 
     /// The stream's name.

@@ -26,6 +26,10 @@ const MAX_BATCH: usize = 1024;
 /// How often a standby looks for what the primary appended to the stream.
 const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// How often a primary renews its lease on the replicated log, and a standby tries to take a
+/// free one: three times per lease.
+const LEASE_EVERY: std::time::Duration = ecomatch_replica::LEASE_TTL.checked_div(3).unwrap();
+
 /// A session's identity inside the server.
 pub type SessionId = u64;
 
@@ -145,7 +149,8 @@ impl Core {
     /// or the state is no longer known to be sound, so nothing more may be acknowledged. The
     /// batch in hand is never handed to the publisher, so none of it is acknowledged.
     pub fn run(mut self, rx: &Receiver<Inbound>, tx: &Sender<Batch>) -> Result<(), String> {
-        while let Ok(first) = rx.recv() {
+        let mut lease_check_at = Instant::now() + LEASE_EVERY;
+        while let Some(first) = self.next_request(rx, &mut lease_check_at)? {
             let mut batch = Batch::default();
             self.handle_guarded(first, &mut batch)?;
             while batch.items.len() < MAX_BATCH {
@@ -177,29 +182,75 @@ impl Core {
             .map_err(|e| format!("log commit failed: {e}"))
     }
 
-    /// A standby's loop: it answers queries and refuses commands (`NOT_PRIMARY`), and applies
-    /// what the primary appends to the stream, so that its market data, queries and
-    /// surveillance follow the primary's. A stream it cannot read or a checkpoint that differs
-    /// ends it, visibly, like a log failure on a primary.
-    pub fn run_standby(mut self, rx: &Receiver<Inbound>, tx: &Sender<Batch>) -> Result<(), String> {
+    /// A server on a replicated log: a standby until it holds the stream's lease, then the
+    /// primary. As a standby it answers queries and refuses commands (`NOT_PRIMARY`), and
+    /// applies what the primary appends, so that its market data, queries and surveillance
+    /// follow the primary's; it tries to take the lease every [`LEASE_EVERY`] (after one
+    /// lease period when started as `--standby`, so that a primary started beside it wins).
+    /// Once it holds the lease it applies the rest of the stream, fences the former primary
+    /// with a checkpoint, and sequences commands. A stream it cannot read or a checkpoint that
+    /// differs ends it, visibly, like a log failure on a primary.
+    pub fn run_replicated(
+        mut self,
+        rx: &Receiver<Inbound>,
+        tx: &Sender<Batch>,
+        standby: bool,
+    ) -> Result<(), String> {
+        let mut try_at = Instant::now()
+            + if standby {
+                ecomatch_replica::LEASE_TTL
+            } else {
+                std::time::Duration::ZERO
+            };
         loop {
-            let mut batch = Batch::default();
-            match rx.recv_timeout(FOLLOW_EVERY) {
-                Ok(first) => {
-                    self.answer_only(first, &mut batch);
-                    while batch.items.len() < MAX_BATCH {
-                        let Ok(next) = rx.try_recv() else { break };
-                        self.answer_only(next, &mut batch);
+            if Instant::now() >= try_at {
+                // The lease bucket may be electing a leader: try again at the next turn.
+                let leads = self.sequencer.try_lead().unwrap_or_else(|e| {
+                    tracing::warn!(shard = self.index, error = %e, "the lease could not be tried");
+                    false
+                });
+                if leads {
+                    let mut batch = Batch::default();
+                    self.follow(&mut batch)?;
+                    if !batch.items.is_empty() && tx.send(batch).is_err() {
+                        return Ok(());
                     }
+                    self.sequencer
+                        .fence_predecessor()
+                        .map_err(|e| format!("fencing the former primary failed: {e}"))?;
+                    tracing::info!(
+                        shard = self.index,
+                        commands = self.sequencer.last_seq(),
+                        "holding the lease: this server is the primary"
+                    );
+                    return self.run(rx, tx);
                 }
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ok(()),
+                try_at = Instant::now() + LEASE_EVERY;
             }
-            self.follow(&mut batch)?;
-            if !batch.items.is_empty() && tx.send(batch).is_err() {
-                return Ok(()); // the publisher is gone: shutting down
+            if !self.standby_step(rx, tx)? {
+                return Ok(());
             }
         }
+    }
+
+    /// One step of a standby: the requests waiting (or none, after [`FOLLOW_EVERY`]), then what
+    /// the primary appended; false when the server shuts down.
+    fn standby_step(&mut self, rx: &Receiver<Inbound>, tx: &Sender<Batch>) -> Result<bool, String> {
+        let mut batch = Batch::default();
+        match rx.recv_timeout(FOLLOW_EVERY) {
+            Ok(first) => {
+                self.answer_only(first, &mut batch);
+                while batch.items.len() < MAX_BATCH {
+                    let Ok(next) = rx.try_recv() else { break };
+                    self.answer_only(next, &mut batch);
+                }
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ok(false),
+        }
+        self.follow(&mut batch)?;
+        // The publisher gone means shutting down.
+        Ok(batch.items.is_empty() || tx.send(batch).is_ok())
     }
 
     /// A standby's answer to one request: a query's answer, or a refusal.
@@ -249,6 +300,31 @@ impl Core {
             })
             .map(|_| ())
             .map_err(|e| format!("following the primary's log failed: {e}"))
+    }
+
+    /// The next request, waiting for it; on a replicated log the lease is checked on the way
+    /// (a primary that lost it stops). `None` once every sender is gone.
+    fn next_request(
+        &mut self,
+        rx: &Receiver<Inbound>,
+        lease_check_at: &mut Instant,
+    ) -> Result<Option<Inbound>, String> {
+        if !self.sequencer.is_replicated() {
+            return Ok(rx.recv().ok());
+        }
+        loop {
+            if Instant::now() >= *lease_check_at {
+                self.sequencer
+                    .lease_held()
+                    .map_err(|e| format!("log commit failed: {e}"))?;
+                *lease_check_at = Instant::now() + LEASE_EVERY;
+            }
+            match rx.recv_deadline(*lease_check_at) {
+                Ok(inbound) => return Ok(Some(inbound)),
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ok(None),
+            }
+        }
     }
 
     /// [`Self::handle`], with a panic turned into the reason the core stops, naming the

@@ -304,11 +304,12 @@ fn start_cores(
     for (k, sequencer) in sequencers.into_iter().enumerate() {
         let (shard_tx, shard_rx) = crossbeam_channel::bounded(queue.max(1));
         shards.push(shard_tx);
+        let replicated = sequencer.is_replicated();
         let core = Core::new(k, sequencer, Arc::clone(metrics));
         let batch_tx = batches.clone();
         spawn_thread(&format!("core-{k}"), health, move || {
-            if standby {
-                core.run_standby(&shard_rx, &batch_tx)
+            if replicated {
+                core.run_replicated(&shard_rx, &batch_tx, standby)
             } else {
                 core.run(&shard_rx, &batch_tx)
             }

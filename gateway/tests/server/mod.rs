@@ -128,6 +128,11 @@ impl Server {
             .count()
     }
 
+    /// The process id (to pause it with SIGSTOP, say).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL, as a crash.
     pub fn kill(mut self) {
         let _ = self.child.kill();
