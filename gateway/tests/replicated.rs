@@ -103,6 +103,20 @@ async fn what_a_primary_acknowledged_survives_it_and_a_lost_nats_server() {
         standby.stderr()
     );
 
+    // Once the dead primary's lease lapses, the new machine leads and accepts commands.
+    let mut op = Client::login(&standby.url(), "demo-operator").await;
+    let killed = std::time::Instant::now();
+    loop {
+        let r = answer(&mut op, deposit()).await;
+        if r["type"] == "done" {
+            break;
+        }
+        assert_eq!(r["code"], "NOT_PRIMARY", "{r}");
+        assert!(killed.elapsed() < Duration::from_secs(20), "no takeover");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(deposited(&standby.url()).await, got + 1);
+
     // The stream, copied to a local log, replays and verifies like any local log.
     let copy = dir.join("export");
     let bin = env!("CARGO_BIN_EXE_ecomatch");
