@@ -542,9 +542,9 @@ impl Sequencer {
         self.replica.is_some()
     }
 
-    /// Takes the replicated log's lease if it is free. Once taken, the stream is read to its
-    /// end and a checkpoint appended at once: that append fences a paused former primary
-    /// before it can append anything. True when this sequencer is now the primary.
+    /// Takes the replicated log's lease if it is free; true when this sequencer now holds it.
+    /// The caller then applies the rest of the stream ([`Sequencer::follow`]) and fences its
+    /// predecessor ([`Sequencer::fence_predecessor`]) before it sequences anything.
     pub fn try_lead(&mut self) -> Result<bool, CommitError> {
         match &mut self.replica {
             Some(r) => r.stream.try_lead().map_err(CommitError::Replica),
@@ -553,7 +553,8 @@ impl Sequencer {
     }
 
     /// Appends the state hash as a checkpoint and waits for it: the first act of a new
-    /// primary, after it has applied the whole stream.
+    /// primary, after it has applied the whole stream. The append moves the stream on, so a
+    /// paused former primary that wakes up is fenced before it can append anything.
     pub fn fence_predecessor(&mut self) -> Result<(), CommitError> {
         let Some(r) = &mut self.replica else {
             return Ok(());
