@@ -260,6 +260,10 @@ async fn a_standby_follows_the_primary_serves_its_market_data_and_refuses_comman
     let mut op_b = Client::login(&standby.url(), "demo-operator").await;
     let r = op_b.call(deposit()).await;
     assert_eq!(r["code"], "NOT_PRIMARY", "{r}");
+    // Each says which it is.
+    let role = |s: &Server| s.metric("ecomatch_replica_role{shard=\"0\"}");
+    assert_eq!((role(&primary), role(&standby)), (Some(2.0), Some(1.0)));
+
     // The same account, asked of both, reads the same.
     let on_primary = buyer.call(json!({"op": "get_account"})).await;
     let on_standby = b.call(json!({"op": "get_account"})).await;

@@ -196,6 +196,9 @@ impl Core {
         tx: &Sender<Batch>,
         standby: bool,
     ) -> Result<(), String> {
+        let mine = &self.metrics.shards[self.index];
+        mine.role
+            .store(super::metrics::ROLE_STANDBY, Ordering::Relaxed);
         let mut try_at = Instant::now()
             + if standby {
                 ecomatch_replica::LEASE_TTL
@@ -218,6 +221,12 @@ impl Core {
                     self.sequencer
                         .fence_predecessor()
                         .map_err(|e| format!("fencing the former primary failed: {e}"))?;
+                    self.metrics.shards[self.index]
+                        .role
+                        .store(super::metrics::ROLE_PRIMARY, Ordering::Relaxed);
+                    self.metrics.shards[self.index]
+                        .replica_lag
+                        .store(0, Ordering::Relaxed);
                     tracing::info!(
                         shard = self.index,
                         commands = self.sequencer.last_seq(),
@@ -280,6 +289,7 @@ impl Core {
     fn follow(&mut self, batch: &mut Batch) -> Result<(), String> {
         let received = Instant::now();
         let last_time = &mut self.last_time;
+        let lag = &self.metrics.shards[self.index].replica_lag;
         self.sequencer
             .follow(|cmd, outputs| {
                 let start = batch.outputs.len();
@@ -298,7 +308,7 @@ impl Core {
                     part: None,
                 });
             })
-            .map(|_| ())
+            .map(|applied| lag.store(applied, Ordering::Relaxed))
             .map_err(|e| format!("following the primary's log failed: {e}"))
     }
 

@@ -64,9 +64,21 @@ fn new_histogram() -> Histogram<u64> {
 pub struct ShardMetrics {
     /// Commands waiting for the shard's core.
     pub input_depth: AtomicU64,
-    /// Time to make a batch of commands durable, µs.
+    /// Time to make a batch of commands durable, µs: write and fsync, or the replicated
+    /// log's append until its PubAck.
     pub fsync: Mutex<Histogram<u64>>,
+    /// On a replicated log: 1 while a standby, 2 while the primary (it holds the lease); 0 on
+    /// a local log.
+    pub role: AtomicU64,
+    /// A standby's distance behind the primary: the commands it applied at its last look at
+    /// the stream (0 when it was caught up).
+    pub replica_lag: AtomicU64,
 }
+
+/// [`ShardMetrics::role`] of a standby.
+pub const ROLE_STANDBY: u64 = 1;
+/// [`ShardMetrics::role`] of the primary of a replicated log.
+pub const ROLE_PRIMARY: u64 = 2;
 
 /// Everything `/metrics` shows.
 pub struct Metrics {
@@ -96,6 +108,8 @@ impl Metrics {
                 .map(|_| ShardMetrics {
                     input_depth: AtomicU64::new(0),
                     fsync: Mutex::new(new_histogram()),
+                    role: AtomicU64::new(0),
+                    replica_lag: AtomicU64::new(0),
                 })
                 .collect(),
             connections: AtomicU64::new(0),
@@ -188,10 +202,12 @@ impl Metrics {
             "code",
             &self.rejects,
         );
+        self.replica_gauges(&mut s);
         let name = "ecomatch_fsync_latency_seconds";
         let _ = writeln!(
             s,
-            "# HELP {name} Log commit (write + fsync) per batch, per shard.\n# TYPE {name} summary"
+            "# HELP {name} Log commit per batch, per shard: write + fsync, or the replicated \
+             log's append until its PubAck.\n# TYPE {name} summary"
         );
         for (k, m) in self.shards.iter().enumerate() {
             summary(&mut s, name, &format!("shard=\"{k}\","), &m.fsync);
@@ -203,6 +219,35 @@ impl Metrics {
         );
         summary(&mut s, name, "", &self.ack);
         s
+    }
+}
+
+impl Metrics {
+    /// The replicated log's gauges, per shard: role and lag.
+    fn replica_gauges(&self, s: &mut String) {
+        let name = "ecomatch_replica_role";
+        let _ = writeln!(
+            s,
+            "# HELP {name} 0: local log; 1: standby of a replicated log; 2: its primary (holds \
+             the lease).\n# TYPE {name} gauge"
+        );
+        for (k, m) in self.shards.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "{name}{{shard=\"{k}\"}} {}",
+                m.role.load(Ordering::Relaxed)
+            );
+        }
+        let name = "ecomatch_replica_lag_commands";
+        let _ = writeln!(
+            s,
+            "# HELP {name} Commands a standby applied at its last look at the stream (0: caught \
+             up).\n# TYPE {name} gauge"
+        );
+        for (k, m) in self.shards.iter().enumerate() {
+            let v = m.replica_lag.load(Ordering::Relaxed);
+            let _ = writeln!(s, "{name}{{shard=\"{k}\"}} {v}");
+        }
     }
 }
 
