@@ -271,6 +271,86 @@ async fn a_standby_follows_the_primary_serves_its_market_data_and_refuses_comman
     assert_eq!(on_primary["holdings"], on_standby["holdings"]);
 }
 
+/// Kills the primary again and again (`ECOMATCH_FAILOVER_KILLS`, 3 by default), each time the
+/// other machine takes over and the killed one comes back as its standby, so the role
+/// alternates; every acknowledged deposit is in the final state and none applied twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_after_failover_loses_nothing_acknowledged() {
+    if server::missing("nats-server", which("nats-server")) {
+        return;
+    }
+    let kills: usize = std::env::var("ECOMATCH_FAILOVER_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let dir = scratch("replicated-failovers");
+    let cluster = Cluster::start(&dir.join("nats"), 3).unwrap_or_else(|e| panic!("cluster: {e}"));
+    let log = format!("jetstream://{}/FAILOVERS", cluster.servers());
+    let standby = |name: &str| {
+        let d = dir.join(name);
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("dir");
+        Server::start_with(
+            &d,
+            None,
+            &[
+                OsStr::new("--log"),
+                OsStr::new(&log),
+                OsStr::new("--standby"),
+            ],
+        )
+    };
+    let mut primary = serve(&dir.join("m0"), &log);
+    let mut next = standby("m1");
+    let (mut acknowledged, mut sent) = (0u64, 0u64);
+    let mut times = Vec::new();
+    for k in 0..kills {
+        let mut op = Client::login(&primary.url(), "demo-operator").await;
+        for _ in 0..10 {
+            sent += 1;
+            assert_eq!(answer(&mut op, deposit()).await["type"], "done");
+            acknowledged += 1;
+        }
+        // Some in flight when the primary dies.
+        for _ in 0..5 {
+            sent += 1;
+            op.send(deposit()).await;
+        }
+        primary.kill();
+        let killed = std::time::Instant::now();
+        let mut op = Client::login(&next.url(), "demo-operator").await;
+        loop {
+            let r = answer(&mut op, deposit()).await;
+            if r["type"] == "done" {
+                sent += 1;
+                acknowledged += 1;
+                break;
+            }
+            // Refused by a standby: not applied anywhere.
+            assert_eq!(r["code"], "NOT_PRIMARY", "{r}");
+            assert!(
+                killed.elapsed() < Duration::from_secs(20),
+                "no takeover after kill {k}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        times.push(killed.elapsed());
+        primary = std::mem::replace(&mut next, standby(&format!("m{}", k + 2)));
+    }
+    let got = deposited(&primary.url()).await;
+    assert!(
+        (acknowledged..=sent).contains(&got),
+        "{got} fen deposited: {acknowledged} acknowledged, {sent} sent"
+    );
+    times.sort();
+    eprintln!(
+        "{kills} kills; kill to first accepted command: min {:?}, median {:?}, max {:?}",
+        times[0],
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+}
+
 /// The answer to a request, waiting up to 30 s: while the stream elects a new leader the
 /// primary holds its acknowledgements back.
 async fn answer(c: &mut Client, v: Value) -> Value {
