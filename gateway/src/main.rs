@@ -96,6 +96,10 @@ struct ServeArgs {
     /// servers are named). A command is acknowledged once the cluster holds it.
     #[arg(long)]
     log: Option<String>,
+    /// Write a snapshot of the state every this many commands (a restart starts from the
+    /// newest; 100,000 by default).
+    #[arg(long)]
+    snapshot_every: Option<u64>,
     /// Follow the replicated log as a standby: market data and queries, no commands
     /// (`NOT_PRIMARY`). Needs --log or [server] log.
     #[arg(long)]
@@ -268,6 +272,10 @@ fn run_serve(args: &ServeArgs) -> Result<()> {
     if let Some(log) = &args.log {
         ecomatch_replica::Target::parse(log, 0)?;
         settings.log = Some(log.clone());
+    }
+    if let Some(n) = args.snapshot_every {
+        anyhow::ensure!(n > 0, "--snapshot-every must be positive");
+        settings.every.snapshot = n;
     }
     if args.standby {
         anyhow::ensure!(

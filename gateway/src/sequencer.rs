@@ -400,6 +400,7 @@ impl Sequencer {
     pub fn sync(&mut self) -> Result<(), CommitError> {
         if let Some(r) = &mut self.replica {
             r.commit().map_err(CommitError::Replica)?;
+            r.snapshot_if_due(self.seq, &self.ex);
         }
         match &mut self.journal {
             Some(j) => j.writer.commit().map_err(CommitError::Log),
@@ -452,16 +453,19 @@ impl std::error::Error for CommitError {}
 
 impl Sequencer {
     /// A sequencer whose log is the JetStream stream `target` names: a new stream gets
-    /// `opening` as its genesis; an existing one is read from its start and decides the
-    /// market. No local log is written (the stream is the log; snapshots are not taken yet).
+    /// `opening` as its genesis; an existing one is read (from the newest local snapshot in
+    /// `snapshots` that belongs to it, or from its start) and decides the market. No local log
+    /// is written: the stream is the log, and `snapshots` (when given) only a cache of it.
     pub fn with_stream(
         target: &ecomatch_replica::Target,
         opening: &Opening,
         every: Every,
+        snapshots: Option<&Path>,
     ) -> Result<(Self, Resumed), StartError> {
         let mut stream = ecomatch_replica::Stream::open(target)
             .map_err(|e| StartError::Replica(format!("{e} ({})", e.code())))?;
-        let rebuilt = crate::replicated::open(&mut stream, opening).map_err(StartError::Replica)?;
+        let rebuilt = crate::replicated::open(&mut stream, opening, snapshots)
+            .map_err(StartError::Replica)?;
         check_recovered(&rebuilt.exchange)?;
         tracing::info!(
             stream = stream.name(),
@@ -476,13 +480,18 @@ impl Sequencer {
             pending: Vec::new(),
             genesis: rebuilt.genesis,
             checkpoint_every: every.checkpoint,
+            snapshots: snapshots.map(|dir| crate::replicated::Snapshots {
+                dir: dir.to_path_buf(),
+                every: every.snapshot,
+                next: (rebuilt.last_seq / every.snapshot.max(1) + 1) * every.snapshot,
+            }),
         });
         Ok((
             d,
             Resumed {
                 commands: rebuilt.last_seq,
                 truncated: None,
-                from_snapshot: None,
+                from_snapshot: rebuilt.from_snapshot,
                 skipped_snapshots: Vec::new(),
             },
         ))
@@ -534,6 +543,7 @@ impl Sequencer {
                 ecomatch_replica::Kind::Genesis => Err("a second genesis".into()),
             })
             .map_err(CommitError::Replica)?;
+        r.snapshot_if_due(*seq, ex);
         Ok(*seq - before)
     }
 

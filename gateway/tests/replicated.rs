@@ -271,6 +271,40 @@ async fn a_standby_follows_the_primary_serves_its_market_data_and_refuses_comman
     assert_eq!(on_primary["holdings"], on_standby["holdings"]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_starts_from_its_snapshot_of_the_stream_and_reads_only_the_rest() {
+    if server::missing("nats-server", which("nats-server")) {
+        return;
+    }
+    let dir = scratch("replicated-snapshot");
+    let cluster = Cluster::start(&dir.join("nats"), 3).unwrap_or_else(|e| panic!("cluster: {e}"));
+    let log = format!("jetstream://{}/SNAP", cluster.servers());
+    let args = |log: &str| {
+        [
+            OsStr::new("--log").to_owned(),
+            OsStr::new(log).to_owned(),
+            OsStr::new("--snapshot-every").to_owned(),
+            OsStr::new("5").to_owned(),
+        ]
+    };
+    let a = args(&log);
+    let refs: Vec<&OsStr> = a.iter().map(std::ffi::OsString::as_os_str).collect();
+    let first = Server::start_with(&dir, None, &refs);
+    let mut op = Client::login(&first.url(), "demo-operator").await;
+    for _ in 0..12 {
+        assert_eq!(answer(&mut op, deposit()).await["type"], "done");
+    }
+    let snaps = ecomatch_replay::snapshot::list(&dir.join("data/shard-0")).expect("snapshots");
+    assert!(snaps.iter().any(|(seq, _)| *seq >= 10), "{snaps:?}");
+    first.kill();
+
+    // The same machine again: it restores its snapshot and reads the stream after it.
+    let again = Server::start_with(&dir, None, &refs);
+    assert_eq!(deposited(&again.url()).await, 12);
+    let said = again.stderr();
+    assert!(said.contains("from_snapshot=Some(1"), "{said}");
+}
+
 /// Kills the primary again and again (`ECOMATCH_FAILOVER_KILLS`, 3 by default), each time the
 /// other machine takes over and the killed one comes back as its standby, so the role
 /// alternates; every acknowledged deposit is in the final state and none applied twice.

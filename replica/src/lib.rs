@@ -420,6 +420,23 @@ impl Stream {
         })
     }
 
+    /// One message: its kind and payload.
+    pub fn get(&mut self, seq: u64) -> Result<(Kind, Vec<u8>), ReplicaError> {
+        let stream = &self.handle;
+        let m = self
+            .rt
+            .block_on(stream.get_raw_message(seq))
+            .map_err(|e| ReplicaError::Read(e.to_string()))?;
+        let (&first, payload) = m
+            .payload
+            .split_first()
+            .ok_or_else(|| ReplicaError::Read(format!("message {seq} is empty")))?;
+        let kind = Kind::of(first).ok_or_else(|| {
+            ReplicaError::Read(format!("message {seq} is not an ecomatch record"))
+        })?;
+        Ok((kind, payload.to_vec()))
+    }
+
     /// Appends records after this writer's last message and waits until the cluster has
     /// acknowledged every one of them (a quorum of replicas holds them). Each carries the
     /// sequence it must follow, so if anyone else appended since, nothing more of this batch

@@ -324,7 +324,9 @@ fn open_shard(settings: &Settings, k: usize, source: &Opening) -> Result<Sequenc
     let (mut sequencer, resumed) = if let Some(url) = &settings.log {
         let target = ecomatch_replica::Target::parse(url, k)
             .map_err(|e| ServeError::Config(ConfigError(e.to_string())))?;
-        Sequencer::with_stream(&target, source, settings.every).map_err(ServeError::Start)?
+        std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
+        Sequencer::with_stream(&target, source, settings.every, Some(&dir))
+            .map_err(ServeError::Start)?
     } else {
         std::fs::create_dir_all(&dir).map_err(ServeError::Io)?;
         Sequencer::with_log(&dir, source, settings.fsync, settings.every)
