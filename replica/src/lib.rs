@@ -342,6 +342,19 @@ impl Stream {
         })
     }
 
+    /// The name of the NATS server that leads the stream's Raft group now (for operators and
+    /// tests: which server's loss makes the stream elect).
+    pub fn leader(&mut self) -> Result<Option<String>, ReplicaError> {
+        let stream = &mut self.handle;
+        self.rt.block_on(async {
+            stream
+                .info()
+                .await
+                .map(|i| i.cluster.as_ref().and_then(|c| c.leader.clone()))
+                .map_err(|e| ReplicaError::Read(e.to_string()))
+        })
+    }
+
     /// Reads every message from sequence `from` to the stream's end as of now, in order, and
     /// returns the last sequence read (`from - 1` when there was nothing). Afterwards this
     /// writer's appends continue after that message.
