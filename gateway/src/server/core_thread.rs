@@ -213,14 +213,9 @@ impl Core {
                     false
                 });
                 if leads {
-                    let mut batch = Batch::default();
-                    self.follow(&mut batch)?;
-                    if !batch.items.is_empty() && tx.send(batch).is_err() {
+                    if !self.take_over(tx)? {
                         return Ok(());
                     }
-                    self.sequencer
-                        .fence_predecessor()
-                        .map_err(|e| format!("fencing the former primary failed: {e}"))?;
                     self.metrics.shards[self.index]
                         .role
                         .store(super::metrics::ROLE_PRIMARY, Ordering::Relaxed);
@@ -240,6 +235,34 @@ impl Core {
                 return Ok(());
             }
         }
+    }
+
+    /// The first acts of a new primary: apply the rest of the stream, then append the fencing
+    /// checkpoint. A former primary that still appended in between (it lost the lease but not
+    /// the stream) makes that append fail: the new messages are applied and the fence tried
+    /// again, a few times. False when the server shuts down meanwhile.
+    fn take_over(&mut self, tx: &Sender<Batch>) -> Result<bool, String> {
+        const ATTEMPTS: usize = 5;
+        for attempt in 1..=ATTEMPTS {
+            let mut batch = Batch::default();
+            self.follow(&mut batch)?;
+            if !batch.items.is_empty() && tx.send(batch).is_err() {
+                return Ok(false);
+            }
+            match self.sequencer.fence_predecessor() {
+                Ok(()) => return Ok(true),
+                Err(crate::sequencer::CommitError::Replica(
+                    ecomatch_replica::ReplicaError::Fenced { .. },
+                )) if attempt < ATTEMPTS => {
+                    tracing::warn!(
+                        shard = self.index,
+                        "the former primary appended during the takeover: following it again"
+                    );
+                }
+                Err(e) => return Err(format!("fencing the former primary failed: {e}")),
+            }
+        }
+        Err("the former primary kept appending during the takeover".into())
     }
 
     /// One step of a standby: the requests waiting (or none, after [`FOLLOW_EVERY`]), then what
