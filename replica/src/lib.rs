@@ -203,6 +203,8 @@ pub struct Stream {
     bucket: Option<async_nats::jetstream::kv::Store>,
     /// The lease this writer holds, renewed in the background.
     renewal: Option<lease::Renewal>,
+    /// The ordered consumer of the last read and the sequence it delivers next.
+    follower: Option<(u64, consumer::pull::Ordered)>,
     replicas: usize,
     servers: Vec<String>,
 }
@@ -261,6 +263,7 @@ impl Stream {
             last: 0,
             bucket: None,
             renewal: None,
+            follower: None,
             replicas: t.replicas,
             servers: t.servers.clone(),
             writer: format!(
@@ -396,20 +399,29 @@ impl Stream {
             return Ok(());
         }
         let stream = &self.handle;
+        // The consumer of the last read, when this one starts where it stopped: a standby
+        // reads every 50 ms, and a consumer per read would leave hundreds of idle ones on the
+        // servers (they linger 30 s).
+        let kept = self.follower.take().filter(|(at, _)| *at == *next);
         let transport =
             |e: &dyn core::fmt::Display| Retry::Transport(ReplicaError::Read(e.to_string()));
         let content = |why: String| Retry::Content(ReplicaError::Read(why));
-        self.rt.block_on(async {
-            let consumer = stream
-                .create_consumer(consumer::pull::OrderedConfig {
-                    deliver_policy: consumer::DeliverPolicy::ByStartSequence {
-                        start_sequence: *next,
-                    },
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| transport(&e))?;
-            let mut messages = consumer.messages().await.map_err(|e| transport(&e))?;
+        let messages = self.rt.block_on(async {
+            let mut messages = match kept {
+                Some((_, m)) => m,
+                None => stream
+                    .create_consumer(consumer::pull::OrderedConfig {
+                        deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                            start_sequence: *next,
+                        },
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(|e| transport(&e))?
+                    .messages()
+                    .await
+                    .map_err(|e| transport(&e))?,
+            };
             while *next <= end {
                 let m = tokio::time::timeout(ACK_TIMEOUT, messages.next())
                     .await
@@ -429,8 +441,10 @@ impl Stream {
                 f(seq, kind, payload).map_err(|why| content(format!("{seq}: {why}")))?;
                 *next += 1;
             }
-            Ok(())
-        })
+            Ok(messages)
+        })?;
+        self.follower = Some((*next, messages));
+        Ok(())
     }
 
     /// One message: its kind and payload.
@@ -457,6 +471,8 @@ impl Stream {
     /// stream is electing a leader) is sent again with the same message ids, which the stream
     /// de-duplicates, until it is acknowledged or the patience runs out.
     pub fn append(&mut self, records: &[(Kind, Vec<u8>)]) -> Result<(), ReplicaError> {
+        // A writer reads no more: let the servers drop the consumer of its last read.
+        self.follower = None;
         let deadline = std::time::Instant::now() + OPEN_PATIENCE;
         let first = self.last;
         loop {
