@@ -260,15 +260,16 @@ impl Exchange {
     /// Publishes the indicative price, volume and surplus of a market in its call phase, from
     /// its depth: O(log W), whatever the number of orders.
     pub(crate) fn publish_indicative(&mut self, m: u32, out: &mut Vec<Output>) {
-        self.ensure_depth(m)
-            .expect("every order taking part was admitted within the call's totals");
-        let market = &self.markets[m as usize];
-        let spec = market.listing.instrument.spec();
-        let ind = market
-            .depth
-            .as_ref()
-            .expect("built above")
-            .indicative(spec.reference_price);
+        let reference = self.markets[m as usize]
+            .listing
+            .instrument
+            .spec()
+            .reference_price;
+        let ind = self
+            .ensure_depth(m)
+            .expect("every order taking part was admitted within the call's totals")
+            .indicative(reference);
+        let spec = self.markets[m as usize].listing.instrument.spec();
         let msg = Message::Indicative {
             instrument: spec.id,
             price: ind.price,
@@ -289,11 +290,14 @@ impl Exchange {
     }
 
     /// The market's call depth, built from its orders if it is not kept yet (after a restore).
-    pub(crate) fn ensure_depth(&mut self, m: u32) -> Result<(), Reject> {
+    pub(crate) fn ensure_depth(&mut self, m: u32) -> Result<&Depth, Reject> {
         if self.markets[m as usize].depth.is_none() {
             self.rebuild_depth(m)?;
         }
-        Ok(())
+        self.markets[m as usize]
+            .depth
+            .as_ref()
+            .ok_or_else(|| LedgerError::Overflow.into())
     }
 
     /// Builds the market's call depth from every order taking part, over a window that holds
