@@ -48,6 +48,25 @@ pub(crate) struct OpenOrder {
     pub(crate) client_order_id: Option<ClientOrderId>,
 }
 
+/// An open order as a query shows it to its owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenOrderView {
+    /// The order id.
+    pub id: OrderId,
+    /// Its instrument.
+    pub instrument: InstrumentId,
+    /// Its side.
+    pub side: Side,
+    /// Its limit (for a market order, the band's edge it was held at).
+    pub price: Price,
+    /// Total quantity: filled + open.
+    pub qty: Qty,
+    /// Filled so far.
+    pub filled: Qty,
+    /// The owner's own id for it, if given.
+    pub client_order_id: Option<ClientOrderId>,
+}
+
 impl OpenOrder {
     pub(crate) fn leaves(&self) -> Qty {
         self.qty
@@ -301,6 +320,27 @@ impl Exchange {
             .collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// The open orders of an account (resting, or collected for a call auction), in id order:
+    /// what `get_orders` answers.
+    pub fn open_orders(&self, owner: AccountId) -> Vec<OpenOrderView> {
+        let mut v: Vec<OpenOrderView> = self
+            .orders
+            .iter()
+            .filter(|(_, o)| o.account == owner)
+            .map(|(&id, o)| OpenOrderView {
+                id,
+                instrument: self.markets[o.market as usize].listing.instrument.spec().id,
+                side: o.side,
+                price: o.price,
+                qty: o.qty,
+                filled: o.filled,
+                client_order_id: o.client_order_id,
+            })
+            .collect();
+        v.sort_unstable_by_key(|o| o.id);
+        v
     }
 
     /// The public sequence number of an instrument's last public message (0 before the first).

@@ -213,6 +213,11 @@ fn an_eu_ets_style_uniform_auction_with_a_random_tie_at_the_clearing_price() {
     };
     assert_eq!(notice.seed_hash, <[u8; 32]>::from(Sha256::digest(SEED)));
     assert_eq!(notice.bidder_limit, Qty::from_lots(400));
+    // What a market data snapshot lists as open is the notice as it was published.
+    assert_eq!(
+        r.ex.open_auction_notices().collect::<Vec<_>>(),
+        vec![*notice]
+    );
     let a = notice.auction_id;
     // 1,000 t: 300 at 52.00, 250 at 51.50, three of 200 at 51.00 where 450 are left, 100 at
     // 50.00 that loses.

@@ -172,6 +172,22 @@ pub struct Usage {
     pub sold: u64,
 }
 
+impl Usage {
+    /// What counts against a cap on `side`: open and filled.
+    pub const fn used(self, side: Side) -> u64 {
+        match side {
+            Side::Buy => self.open_buy.saturating_add(self.bought),
+            Side::Sell => self.open_sell.saturating_add(self.sold),
+        }
+    }
+
+    /// How many more lots on `side` [`check_quota`] lets through under `cap`: what a page
+    /// shows as "may still buy / sell".
+    pub const fn headroom(self, side: Side, cap: u64) -> u64 {
+        cap.saturating_sub(self.used(side))
+    }
+}
+
 /// A cap on what an account may buy or sell of one instrument in total (resting + filled).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuotaKind {
@@ -202,10 +218,7 @@ pub fn check_quota(
     more: u64,
     cap: u64,
 ) -> Result<(), GateError> {
-    let used = match side {
-        Side::Buy => usage.open_buy.saturating_add(usage.bought),
-        Side::Sell => usage.open_sell.saturating_add(usage.sold),
-    };
+    let used = usage.used(side);
     if used.saturating_add(more) <= cap {
         Ok(())
     } else {
@@ -475,6 +488,24 @@ mod tests {
             e.check(&a, Side::Buy).unwrap_err().code(),
             "ACCOUNT_SUSPENDED"
         );
+    }
+
+    #[test]
+    fn headroom_is_what_the_quota_check_lets_through() {
+        let usage = Usage {
+            open_buy: 30,
+            bought: 50,
+            open_sell: 0,
+            sold: 7,
+        };
+        for (side, cap) in [(Side::Buy, 100), (Side::Sell, 10)] {
+            let room = usage.headroom(side, cap);
+            assert!(check_quota(QuotaKind::Gep, usage, side, room, cap).is_ok());
+            assert!(check_quota(QuotaKind::Gep, usage, side, room + 1, cap).is_err());
+        }
+        // Over the cap already (the record was lowered): no room, never a negative one.
+        assert_eq!(usage.headroom(Side::Buy, 60), 0);
+        assert_eq!(usage.headroom(Side::Buy, 100), 20);
     }
 
     #[test]

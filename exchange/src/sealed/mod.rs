@@ -34,6 +34,7 @@ use ecomatch_risk::fee;
 use crate::command::{AuctionTerms, Command, Sequenced};
 use crate::output::{Message, Output, Recipient, Reject};
 pub use crate::reject::SealedError;
+use crate::report::AuctionNotice;
 pub use crate::report::{BidReason, BidReport, BidStatus, SealedFill};
 use crate::state::{Auction, Exchange};
 
@@ -111,6 +112,14 @@ impl Exchange {
     /// The ids of the open auctions, in order.
     pub fn open_auctions(&self) -> impl Iterator<Item = AuctionId> + '_ {
         self.auctions.keys().copied()
+    }
+
+    /// The public notices of the open auctions, in id order: what a market data snapshot
+    /// lists as open.
+    pub fn open_auction_notices(&self) -> impl Iterator<Item = AuctionNotice> + '_ {
+        self.auctions
+            .iter()
+            .map(|(&id, a)| open::notice(id, &a.terms))
     }
 
     /// An open auction with its terms and its bids, for tools and tests that recompute what

@@ -54,22 +54,7 @@ impl Exchange {
                 balance,
             },
         ));
-        let notice = AuctionNotice {
-            auction_id,
-            instrument: t.instrument,
-            seller: t.seller,
-            offer: t.offer,
-            reserve: t.reserve,
-            cap: t.cap,
-            format: t.format,
-            tie_break: t.tie_break,
-            bidder_limit: limit_of(t.offer, t.bidder_limit_bps),
-            group_limit: limit_of(t.offer, t.group_limit_bps),
-            undersubscribed: t.undersubscribed,
-            opens: t.opens,
-            closes: t.closes,
-            seed_hash: Sha256::digest(t.seed).into(),
-        };
+        let notice = notice(auction_id, t);
         out.push(self.public(m, Message::AuctionOpened(notice)));
         out.push(Self::auction_done(cmd, auction_id));
         Ok(())
@@ -94,4 +79,24 @@ fn check_terms(t: &AuctionTerms, now: ecomatch_engine::id::Timestamp) -> Result<
         }
     }
     Ok(())
+}
+
+/// The public notice of an auction's opening: its terms, with the seed replaced by its hash.
+pub(crate) fn notice(auction_id: AuctionId, t: &AuctionTerms) -> AuctionNotice {
+    AuctionNotice {
+        auction_id,
+        instrument: t.instrument,
+        seller: t.seller,
+        offer: t.offer,
+        reserve: t.reserve,
+        cap: t.cap,
+        format: t.format,
+        tie_break: t.tie_break,
+        bidder_limit: limit_of(t.offer, t.bidder_limit_bps),
+        group_limit: limit_of(t.offer, t.group_limit_bps),
+        undersubscribed: t.undersubscribed,
+        opens: t.opens,
+        closes: t.closes,
+        seed_hash: Sha256::digest(t.seed).into(),
+    }
 }
