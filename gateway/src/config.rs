@@ -45,6 +45,9 @@ struct File {
 struct InstrumentCfg {
     id: String,
     name: String,
+    /// The English name: presentation, read by `directory`, never part of the genesis.
+    #[serde(rename = "name_en")]
+    _name_en: Option<String>,
     family: String,
     standard: Option<String>,
     vintage: Option<u16>,
@@ -88,6 +91,11 @@ fn open() -> bool {
 #[serde(deny_unknown_fields)]
 struct AccountCfg {
     name: String,
+    /// Display names: presentation, read by `directory`, never part of the genesis.
+    #[serde(rename = "name_zh")]
+    _name_zh: Option<String>,
+    #[serde(rename = "name_en")]
+    _name_en: Option<String>,
     kind: String,
     region: String,
     municipality: String,

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod config;
+pub mod directory;
 pub mod loadgen;
 pub mod panic;
 pub mod protocol;

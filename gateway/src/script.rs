@@ -124,6 +124,16 @@ impl Script {
         })?;
         let time = protocol::parse_time(env.at.as_ref())?;
         let request = env.request.clone()?;
+        // The one operator-only query: commands reach the exchange, which refuses them itself.
+        let operator = catalog
+            .party(actor)
+            .is_some_and(|p| p.kind == ecomatch_risk::account::AccountKind::Operator);
+        if matches!(request, protocol::Request::GetAccounts(_)) && !operator {
+            return Err(EdgeError::new(
+                EdgeCode::Forbidden,
+                "only operators may list every account",
+            ));
+        }
         let draft = protocol::convert(&catalog, 1, &request)?;
         let mut line = |to: &str, body: &protocol::Body, req_id| {
             Framed::new(Some(to), body, req_id).write(text);

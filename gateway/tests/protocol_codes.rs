@@ -159,3 +159,38 @@ fn golden_messages_have_documented_types_and_fields() {
     }
     assert!(seen.len() > 15, "the goldens cover most replies: {seen:?}");
 }
+
+#[test]
+fn the_pages_explain_every_code_in_both_languages_and_no_other() {
+    let js = fs::read_to_string(root().join("gateway/assets/common.js")).expect("common.js");
+    let table: Vec<&str> = js
+        .lines()
+        .skip_while(|l| !l.starts_with("const REJECTS = {"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("};"))
+        .collect();
+    let explained: BTreeSet<String> = table
+        .iter()
+        .filter_map(|l| {
+            let (code, rest) = l.trim().split_once(": [")?;
+            // Chinese, then English: two non-empty strings.
+            let texts: Vec<&str> = rest.split('\'').skip(1).step_by(2).collect();
+            assert!(
+                texts.len() >= 2 && texts.iter().all(|t| !t.is_empty()),
+                "{code}: {l}"
+            );
+            Some(code.to_owned())
+        })
+        .collect();
+    let known: BTreeSet<String> = ecomatch_gateway::protocol::all_codes()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let missing: Vec<_> = known.difference(&explained).collect();
+    let extra: Vec<_> = explained.difference(&known).collect();
+    assert!(
+        missing.is_empty(),
+        "not explained in common.js: {missing:?}"
+    );
+    assert!(extra.is_empty(), "explained but not a code: {extra:?}");
+}

@@ -64,7 +64,8 @@ try {
 
   await page.waitForSelector('#alerts li[data-kind="price_band_hit"]');
   const alert = await page.textContent('#alerts li[data-kind="price_band_hit"]');
-  expect(alert.includes(INST) && alert.includes('zj-cement'), `alert names the instrument and account: ${alert}`);
+  const named = await page.$eval('#alerts li[data-kind="price_band_hit"] [data-account]', (e) => [e.dataset.account, e.textContent]);
+  expect(alert.includes(INST) && named[0] === 'zj-cement' && named[1] === 'Zhejiang Cement Co.', `alert names the instrument and the account, by its name: ${alert} ${named}`);
   step(`alert: ${alert.trim()}`);
 
   const last = await page.textContent(`#instruments tr[data-instrument="${INST}"] td.last`);

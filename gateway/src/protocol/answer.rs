@@ -1,4 +1,5 @@
-//! Answers to queries (`get_book`, `get_account`, `get_gep`), read from the exchange's state
+//! Answers to queries (`get_book`, `get_account`, `get_accounts`, `get_orders`, `get_gep`),
+//! read from the exchange's state
 //! as integers: the core thread only copies what it holds, and the publisher (or the script)
 //! turns the answer into a message with the catalogue's formatter.
 
@@ -6,6 +7,7 @@ use ecomatch_engine::book::{Phase, Side};
 use ecomatch_engine::id::{AccountId, InstrumentId};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_exchange::Exchange;
+use ecomatch_exchange::state::OpenOrderView;
 use ecomatch_risk::account::AccountStatus;
 use ecomatch_risk::gate::{GepRecord, Usage};
 use ecomatch_risk::ledger::{CashBalance, LotBalance};
@@ -80,6 +82,10 @@ pub enum Answer {
     Account(AccountView),
     /// `get_gep`.
     Gep(GepView),
+    /// `get_accounts` (operators): every account, in account order.
+    Accounts(Vec<AccountView>),
+    /// `get_orders`: the sender's open orders, in id order.
+    Orders(Vec<OpenOrderView>),
 }
 
 /// Answers `query` of `actor` from the exchange's state. The query was converted against the
@@ -103,6 +109,13 @@ pub fn answer(ex: &Exchange, actor: AccountId, query: &Query) -> Answer {
             })
         }
         Query::Account => Answer::Account(account(ex, actor)),
+        Query::Accounts => Answer::Accounts(
+            ex.ledger()
+                .accounts()
+                .map(|(id, _)| account(ex, id))
+                .collect(),
+        ),
+        Query::Orders => Answer::Orders(ex.open_orders(actor)),
         Query::Gep { instrument } => Answer::Gep(GepView {
             instrument,
             counties: ex

@@ -247,6 +247,8 @@ pub fn convert(catalog: &Catalog, shards: u32, req: &Request) -> Result<Draft, E
         },
         Request::GetBook(r) => return book_query(catalog, r).map(Draft::Query),
         Request::GetAccount(_) => return Ok(Draft::Query(Query::Account)),
+        Request::GetAccounts(_) => return Ok(Draft::Query(Query::Accounts)),
+        Request::GetOrders(_) => return Ok(Draft::Query(Query::Orders)),
         Request::GetGep(r) => {
             return Ok(Draft::Query(Query::Gep {
                 instrument: instrument(catalog, &r.instrument)?.id,

@@ -359,7 +359,8 @@ fn sealed_fill(catalog: &Catalog, f: &SealedFill) -> Body {
     })
 }
 
-fn opened(catalog: &Catalog, n: &AuctionNotice, seq: u64) -> Body {
+/// The public `sealed_auction` notice of an opening, numbered `seq`.
+pub fn opened(catalog: &Catalog, n: &AuctionNotice, seq: u64) -> Body {
     let p = product(catalog, n.instrument);
     Body::SealedAuction(m::SealedAuction {
         instrument: Shown(n.instrument),
@@ -459,6 +460,40 @@ pub fn answer(catalog: &Catalog, a: &Answer) -> Body {
         Answer::Book(b) => book(catalog, b),
         Answer::Account(v) => account(catalog, v),
         Answer::Gep(g) => gep(catalog, g),
+        Answer::Accounts(list) => Body::Accounts(m::Accounts {
+            accounts: list
+                .iter()
+                .filter_map(|v| match account(catalog, v) {
+                    Body::Account(a) => Some(a),
+                    _ => None,
+                })
+                .collect(),
+        }),
+        Answer::Orders(list) => Body::Orders(m::Orders {
+            orders: list.iter().map(|o| open_order(catalog, o)).collect(),
+        }),
+    }
+}
+
+/// An open order of `get_orders`, written as its execution report would be now.
+fn open_order(catalog: &Catalog, o: &ecomatch_exchange::state::OpenOrderView) -> m::Order {
+    let p = product(catalog, o.instrument);
+    let leaves = o.qty.checked_sub(o.filled).unwrap_or(Qty::ZERO);
+    m::Order {
+        order_id: Shown(o.id),
+        client_order_id: o.client_order_id.map(|c| c.as_str().to_owned()),
+        instrument: Shown(o.instrument),
+        side: o.side.as_str(),
+        price: p.price(o.price),
+        qty: p.qty(o.qty),
+        filled_qty: p.qty(o.filled),
+        leaves_qty: p.qty(leaves),
+        status: if o.filled.is_zero() {
+            "new"
+        } else {
+            "partially_filled"
+        },
+        reason: None,
     }
 }
 
@@ -520,6 +555,8 @@ fn gep(catalog: &Catalog, g: &GepView) -> Body {
                 sold: p.lots(used.sold),
                 open_buy: p.lots(used.open_buy),
                 open_sell: p.lots(used.open_sell),
+                may_buy: p.lots(used.headroom(Side::Buy, rec.allowance(Side::Buy))),
+                may_sell: p.lots(used.headroom(Side::Sell, rec.allowance(Side::Sell))),
             }
         })
         .collect();

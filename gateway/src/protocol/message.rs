@@ -321,6 +321,35 @@ pub struct County {
     pub sold: Decimal,
     pub open_buy: Decimal,
     pub open_sell: Decimal,
+    pub may_buy: Decimal,
+    pub may_sell: Decimal,
+}
+
+/// `accounts`, the answer to `get_accounts` (operators).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Accounts {
+    pub accounts: Vec<Account>,
+}
+
+/// `orders`, the answer to `get_orders`: the sender's open orders.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Orders {
+    pub orders: Vec<Order>,
+}
+
+/// One account of `directory`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Listing {
+    pub account: String,
+    pub kind: &'static str,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// `directory`, the answer to `get_directory`: every account's kind and display names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Directory {
+    pub accounts: Vec<Listing>,
 }
 
 /// `gep`, the answer to `get_gep`.
@@ -351,6 +380,7 @@ pub struct Channel {
 pub struct Listed {
     pub instrument: Code,
     pub name: String,
+    pub name_en: String,
     pub family: &'static str,
     pub family_zh: &'static str,
     pub unit: &'static str,
@@ -358,6 +388,9 @@ pub struct Listed {
     pub lot: Decimal,
     pub reference_price: Option<Decimal>,
     pub fee_bps: u32,
+    pub band_bps: u32,
+    pub block_threshold: Decimal,
+    pub modes: Vec<&'static str>,
 }
 
 /// `instruments`, the answer to `get_instruments`.
@@ -394,6 +427,21 @@ pub struct Snapshot {
     pub asks: Vec<[Decimal; 2]>,
     pub checksum: u32,
     pub auction: Option<Published>,
+    /// The latest trades (at most `market::RECENT_TRADES`), oldest first, as
+    /// `[time, price, qty]`: what a chart and a tape start from.
+    pub trades: Vec<(Time, Decimal, Decimal)>,
+    /// The sealed-bid auctions opened and not yet closed, as their `sealed_auction` messages.
+    pub sealed_auctions: Vec<PublishedSealed>,
+}
+
+/// An open auction's `sealed_auction` message inside a snapshot, as it was published.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PublishedSealed {
+    pub to: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub auction: SealedAuction,
 }
 
 /// One fact of an alert's evidence.
@@ -495,6 +543,12 @@ bodies! {
     Account(Account) => "account",
     /// The answer to `get_gep`.
     Gep(Gep) => "gep",
+    /// The answer to `get_accounts`.
+    Accounts(Accounts) => "accounts",
+    /// The answer to `get_orders`.
+    Orders(Orders) => "orders",
+    /// The answer to `get_directory`.
+    Directory(Directory) => "directory",
     /// A session's login.
     Login(Login) => "login",
     /// The answer to `ping`.

@@ -19,7 +19,10 @@ mod request;
 
 pub use answer::{AccountView, Answer, BookView, CountyView, GepView, SubAccount, answer};
 pub use convert::{Draft, Pending, convert, to_command};
-pub use encode::{answer as answer_body, body, recipient, refusal, reject_message, status};
+pub use encode::{
+    answer as answer_body, body, opened as auction_notice, recipient, refusal, reject_message,
+    status,
+};
 pub use error::{EdgeCode, EdgeError, all_codes};
 pub use format::{hex, parse_time, rfc3339};
 pub use message::{Body, Framed};

@@ -73,6 +73,10 @@ pub enum Request {
     GetBook(BookReq),
     /// Query: the sender's balances.
     GetAccount(Empty),
+    /// Query (operators): every account's status and balances.
+    GetAccounts(Empty),
+    /// Query: the sender's open orders.
+    GetOrders(Empty),
     /// Query: every county's record and trading of a GEP indicator.
     GetGep(InstrumentReq),
 }
@@ -95,6 +99,7 @@ impl Request {
                 | Self::OperatorCancel(_)
                 | Self::OpenSealedAuction(_)
                 | Self::CloseSealedAuction(_)
+                | Self::GetAccounts(_)
         )
     }
 
@@ -120,6 +125,8 @@ impl Request {
             Self::DeclineBlock(_) => "decline_block",
             Self::GetBook(_) => "get_book",
             Self::GetAccount(_) => "get_account",
+            Self::GetAccounts(_) => "get_accounts",
+            Self::GetOrders(_) => "get_orders",
             Self::GetGep(_) => "get_gep",
             Self::OpenSealedAuction(_) => "open_sealed_auction",
             Self::SealedBid(_) => "sealed_bid",
@@ -166,7 +173,11 @@ impl Request {
             Self::AmendBid(r) => Id(&r.bid_id),
             Self::WithdrawBid(r) => Id(&r.bid_id),
             Self::Deposit(r) | Self::Withdraw(r) => Shard(r.shard()),
-            Self::SetAccountStatus(_) | Self::Kill(_) | Self::GetAccount(_) => Every,
+            Self::SetAccountStatus(_)
+            | Self::Kill(_)
+            | Self::GetAccount(_)
+            | Self::GetAccounts(_)
+            | Self::GetOrders(_) => Every,
         }
     }
 }
@@ -183,6 +194,10 @@ pub enum Query {
     },
     /// The sender's balances.
     Account,
+    /// Every account's status and balances.
+    Accounts,
+    /// The sender's open orders.
+    Orders,
     /// Every county's GEP record and trading of a GEP indicator.
     Gep {
         /// The indicator.

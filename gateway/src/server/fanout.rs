@@ -71,6 +71,48 @@ pub fn passes(k: usize, out: &Output) -> bool {
     !out.reply && (k == 0 || !matches!(out.msg, Message::Status(_)))
 }
 
+/// One answer from every shard's answer to a query they all got: `get_account` (see
+/// [`merge_accounts`]), `get_accounts` (each account merged alike) and `get_orders` (every
+/// shard's open orders, in id order as one shard answers).
+pub fn merge(catalog: &Catalog, answers: Vec<Answer>) -> Answer {
+    match answers.first() {
+        Some(Answer::Accounts(_)) => {
+            let mut lists: Vec<std::vec::IntoIter<AccountView>> = answers
+                .into_iter()
+                .filter_map(|a| match a {
+                    Answer::Accounts(v) => Some(v.into_iter()),
+                    _ => None,
+                })
+                .collect();
+            let mut merged = Vec::new();
+            // Every shard knows every account, in the same order.
+            while let Some(views) = lists
+                .iter_mut()
+                .map(Iterator::next)
+                .collect::<Option<Vec<_>>>()
+            {
+                let views = views.into_iter().map(Answer::Account).collect();
+                if let Answer::Account(v) = merge_accounts(catalog, views) {
+                    merged.push(v);
+                }
+            }
+            Answer::Accounts(merged)
+        }
+        Some(Answer::Orders(_)) => {
+            let mut orders: Vec<_> = answers
+                .into_iter()
+                .flat_map(|a| match a {
+                    Answer::Orders(v) => v,
+                    _ => Vec::new(),
+                })
+                .collect();
+            orders.sort_unstable_by_key(|o| o.id);
+            Answer::Orders(orders)
+        }
+        _ => merge_accounts(catalog, answers),
+    }
+}
+
 /// One `account` answer from the sub-accounts of every shard: the cash of all of them (each
 /// shard's is in `sub_accounts`, since cash in one shard cannot pay for another's
 /// instruments), and every holding, in the market's order of instruments. The status is the
@@ -79,7 +121,7 @@ pub fn passes(k: usize, out: &Output) -> bool {
 pub fn merge_accounts(catalog: &Catalog, answers: Vec<Answer>) -> Answer {
     let mut views = answers.into_iter().filter_map(|a| match a {
         Answer::Account(v) => Some(v),
-        Answer::Book(_) | Answer::Gep(_) => None,
+        _ => None,
     });
     let Some(mut merged) = views.next() else {
         return Answer::Account(AccountView {

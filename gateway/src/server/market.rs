@@ -8,17 +8,22 @@
 //! remove the `.` and the leading zeros, concatenate them all, and take the CRC-32 (IEEE) of
 //! the result as an unsigned 32-bit number.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use ecomatch_engine::book::{Phase, Side};
-use ecomatch_engine::id::InstrumentId;
+use ecomatch_engine::id::{AuctionId, InstrumentId, Timestamp};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_exchange::catalog::{Catalog, Product};
+use ecomatch_exchange::report::AuctionNotice;
 use ecomatch_exchange::{Exchange, Message};
 use rust_decimal::Decimal;
 
-use crate::protocol::message::{self as m, Body, Shown};
+use crate::protocol;
+use crate::protocol::message::{self as m, Body, Shown, Time};
+
+/// How many of the latest trades a snapshot carries (for a chart and a tape to start from).
+pub const RECENT_TRADES: usize = 500;
 
 /// Levels that enter the checksum, per side.
 pub const CHECKSUM_LEVELS: usize = 10;
@@ -41,6 +46,10 @@ pub struct MarketView {
     volume: u128,
     turnover_ticks: u128,
     indicative: Option<m::Auction>,
+    /// The latest trades since the server started, oldest first.
+    recent: VecDeque<(Timestamp, Price, Qty)>,
+    /// Sealed-bid auctions opened and not yet closed, with their notices' numbers.
+    sealed: BTreeMap<AuctionId, (u64, AuctionNotice)>,
 }
 
 impl MarketView {
@@ -63,6 +72,13 @@ impl MarketView {
             volume: 0,
             turnover_ticks: 0,
             indicative: None,
+            recent: VecDeque::with_capacity(RECENT_TRADES),
+            // The number of a notice published before the server started is not kept: 0.
+            sealed: ex
+                .open_auction_notices()
+                .filter(|n| n.instrument == instrument)
+                .map(|n| (n.auction_id, (0, n)))
+                .collect(),
         })
     }
 
@@ -90,13 +106,31 @@ impl MarketView {
                     book.insert(price, qty);
                 }
             }
-            Message::Trade { price, qty, .. }
-            | Message::AuctionTrade { price, qty, .. }
-            | Message::BlockTrade { price, qty, .. }
-            | Message::SealedTrade { price, qty, .. } => {
+            Message::Trade {
+                price, qty, time, ..
+            }
+            | Message::AuctionTrade {
+                price, qty, time, ..
+            }
+            | Message::BlockTrade {
+                price, qty, time, ..
+            }
+            | Message::SealedTrade {
+                price, qty, time, ..
+            } => {
                 self.last = Some(price);
                 self.volume += u128::from(qty.lots());
                 self.turnover_ticks += u128::from(qty.lots()) * u128::from(price.ticks());
+                if self.recent.len() == RECENT_TRADES {
+                    self.recent.pop_front();
+                }
+                self.recent.push_back((time, price, qty));
+            }
+            Message::AuctionOpened(n) => {
+                self.sealed.insert(n.auction_id, (seq, n));
+            }
+            Message::AuctionResult(ref r) => {
+                self.sealed.remove(&r.auction_id);
             }
             Message::Phase { phase, .. } => {
                 self.phase = phase;
@@ -174,6 +208,25 @@ impl MarketView {
                 kind: "auction",
                 auction,
             }),
+            trades: self
+                .recent
+                .iter()
+                .map(|&(t, price, qty)| (Time(t), p.price(price), p.qty(qty)))
+                .collect(),
+            sealed_auctions: self
+                .sealed
+                .values()
+                .filter_map(
+                    |(seq, n)| match protocol::auction_notice(&self.catalog, n, *seq) {
+                        Body::SealedAuction(auction) => Some(m::PublishedSealed {
+                            to: "public",
+                            kind: "sealed_auction",
+                            auction,
+                        }),
+                        _ => None,
+                    },
+                )
+                .collect(),
         })
     }
 

@@ -54,13 +54,24 @@ use publisher::{Control, Publisher};
 use session::Identity;
 use settings::Settings;
 
-/// The dashboard page, its script and its style sheet: static files embedded in the binary,
-/// so the page needs no build step and no file beside the binary.
-const DASHBOARD: &str = include_str!("../../assets/index.html");
-/// The dashboard's script.
-const DASHBOARD_JS: &str = include_str!("../../assets/app.js");
-/// The dashboard's style sheet.
-const DASHBOARD_CSS: &str = include_str!("../../assets/style.css");
+/// The pages (the operator console at `/`, the participant's trading page at `/trade`), their
+/// scripts and their style sheet: static files embedded in the binary, so the pages need no
+/// build step and no file beside the binary. (path, content type, body).
+const ASSETS: [(&str, &str, &str); 7] = [
+    ("/", HTML, include_str!("../../assets/index.html")),
+    ("/index.html", HTML, include_str!("../../assets/index.html")),
+    ("/trade", HTML, include_str!("../../assets/trade.html")),
+    ("/common.js", JS, include_str!("../../assets/common.js")),
+    ("/app.js", JS, include_str!("../../assets/app.js")),
+    ("/trade.js", JS, include_str!("../../assets/trade.js")),
+    (
+        "/style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/style.css"),
+    ),
+];
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
 
 /// Why the server could not start or stopped.
 #[derive(Debug)]
@@ -94,6 +105,8 @@ pub struct Shared {
     pub settings: Settings,
     /// The market's catalogue: names, ticks and lots, for converting requests at the edge.
     pub catalog: Arc<Catalog>,
+    /// Display names in Chinese and English, for `get_directory` and `get_instruments`.
+    pub directory: Arc<crate::directory::Directory>,
     keys: BTreeMap<[u8; 32], Identity>,
     /// The shards' input queues.
     pub shards: Vec<Sender<Inbound>>,
@@ -221,7 +234,14 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
     let (batch_tx, batch_rx) = crossbeam_channel::bounded(1024);
     let (control_tx, control_rx) = crossbeam_channel::bounded(65_536);
     let states: Vec<&Exchange> = sequencers.iter().map(Sequencer::exchange).collect();
-    let mut publisher = Publisher::new(Arc::clone(&catalog), &states, Arc::clone(&metrics));
+    let directory =
+        Arc::new(crate::directory::Directory::of(&settings.market).map_err(ServeError::Config)?);
+    let mut publisher = Publisher::new(
+        Arc::clone(&catalog),
+        Arc::clone(&directory),
+        &states,
+        Arc::clone(&metrics),
+    );
     publisher.inject_panic_at(settings.faults.publisher_panic_at);
     spawn_thread("publisher", &health, move || {
         publisher.run(&batch_rx, &control_rx);
@@ -245,6 +265,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
         keys: identities(&settings, &catalog),
         settings,
         catalog,
+        directory,
         shards,
         fan_out: fan_tx,
         control: control_tx,
@@ -547,11 +568,11 @@ fn page(path: &str, shared: &Shared) -> http::Page {
             "text/plain; version=0.0.4; charset=utf-8",
             shared.metrics.render().into_bytes(),
         ),
-        "/" | "/index.html" => Page::fixed("text/html; charset=utf-8", DASHBOARD.as_bytes()),
-        "/app.js" => Page::fixed("text/javascript; charset=utf-8", DASHBOARD_JS.as_bytes()),
-        "/style.css" => Page::fixed("text/css; charset=utf-8", DASHBOARD_CSS.as_bytes()),
         "/ws" => Page::text("426 Upgrade Required", b"use a WebSocket client\n"),
-        _ => Page::text("404 Not Found", b"not found\n"),
+        path => ASSETS.iter().find(|(p, _, _)| *p == path).map_or_else(
+            || Page::text("404 Not Found", b"not found\n"),
+            |(_, kind, body)| Page::fixed(kind, body.as_bytes()),
+        ),
     }
 }
 

@@ -7,7 +7,7 @@
 //! is told to close as a slow consumer and dropped from every route, so one client that stops
 //! reading can neither slow the engine nor anyone else.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -22,6 +22,7 @@ use super::core_thread::{Batch, Item, Outcome, SessionId};
 use super::fanout::{self, Gather};
 use super::market::MarketView;
 use super::metrics::{Metrics, Recorder};
+use crate::directory::Directory;
 use crate::protocol::message::{self as m, Body, Framed, Shown, Time};
 use crate::protocol::{self, Answer, ReqId};
 
@@ -75,6 +76,10 @@ impl Kill {
         r.ok().flatten().unwrap_or("closed")
     }
 }
+
+/// How many of the latest alerts the publisher keeps and sends to a new operator subscriber,
+/// so that a reloaded console loses none (well inside a session's outbound queue).
+pub const ALERT_HISTORY: usize = 1000;
 
 /// A public channel a session can subscribe to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -149,6 +154,7 @@ struct Session {
 /// The publisher's state.
 pub struct Publisher {
     catalog: Arc<Catalog>,
+    directory: Arc<Directory>,
     views: BTreeMap<InstrumentId, MarketView>,
     sessions: BTreeMap<SessionId, Session>,
     by_account: BTreeMap<AccountId, BTreeSet<SessionId>>,
@@ -158,6 +164,8 @@ pub struct Publisher {
     targets: Vec<SessionId>,
     surveillance: Surveillance,
     alerts: Vec<Alert>,
+    /// The latest [`ALERT_HISTORY`] alerts as sent, replayed to each new operator subscriber.
+    history: VecDeque<Utf8Bytes>,
     gather: Gather,
     batches: u64,
     panic_at: Option<u64>,
@@ -168,7 +176,12 @@ pub struct Publisher {
 impl Publisher {
     /// A publisher for the recovered state of every shard, encoding with the market's
     /// `catalog`.
-    pub fn new(catalog: Arc<Catalog>, shards: &[&Exchange], metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        catalog: Arc<Catalog>,
+        directory: Arc<Directory>,
+        shards: &[&Exchange],
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let views = shards
             .iter()
             .flat_map(|state| {
@@ -185,6 +198,7 @@ impl Publisher {
         }
         Self {
             catalog,
+            directory,
             views,
             sessions: BTreeMap::new(),
             by_account: BTreeMap::new(),
@@ -194,6 +208,7 @@ impl Publisher {
             targets: Vec::new(),
             surveillance,
             alerts: Vec::new(),
+            history: VecDeque::with_capacity(ALERT_HISTORY),
             gather: Gather::default(),
             batches: 0,
             panic_at: None,
@@ -257,7 +272,7 @@ impl Publisher {
                 channel,
             } => self.subscribe(id, req_id.as_ref(), channel),
             Control::Instruments { id, req_id } => {
-                let body = super::catalog::instruments(&self.catalog, &self.views);
+                let body = super::catalog::instruments(&self.catalog, &self.directory, &self.views);
                 self.send_body(id, &body, req_id.as_ref());
             }
             Control::Unsubscribe {
@@ -284,10 +299,19 @@ impl Publisher {
         s.channels.insert(channel);
         self.subscribers.entry(channel).or_default().insert(id);
         self.send_body(id, &Body::Subscribed(channel_body(channel)), req_id);
-        if let Channel::Market(inst) = channel {
-            if let Some(view) = self.views.get(&inst) {
-                let snapshot = view.snapshot();
-                self.send_body(id, &snapshot, None);
+        match channel {
+            Channel::Market(inst) => {
+                if let Some(view) = self.views.get(&inst) {
+                    let snapshot = view.snapshot();
+                    self.send_body(id, &snapshot, None);
+                }
+            }
+            // The alerts raised before, oldest first, as they were sent.
+            Channel::Operator => {
+                let history: Vec<Utf8Bytes> = self.history.iter().cloned().collect();
+                for text in &history {
+                    self.send_to(id, text);
+                }
             }
         }
     }
@@ -389,7 +413,7 @@ impl Publisher {
             .collect();
         if let Some(answers) = answers {
             let mut item = copies[0].0.clone();
-            item.outcome = Outcome::Answer(fanout::merge_accounts(&self.catalog, answers));
+            item.outcome = Outcome::Answer(fanout::merge(&self.catalog, answers));
             return self.item(&item, &[]);
         }
         let replier = fanout::replier(copies);
@@ -459,6 +483,10 @@ impl Publisher {
         for alert in &alerts {
             let body = alert_body(&self.catalog, alert);
             let text = Utf8Bytes::from(Framed::new(None, &body, None).text());
+            if self.history.len() == ALERT_HISTORY {
+                self.history.pop_front();
+            }
+            self.history.push_back(text.clone());
             let targets: Vec<SessionId> = self
                 .subscribers
                 .get(&Channel::Operator)

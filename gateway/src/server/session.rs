@@ -295,6 +295,10 @@ impl Session {
                 self.subscribe(map, req_id, op == "subscribe");
                 Next::Continue
             }
+            "get_directory" => {
+                self.directory(&map, req_id.as_ref());
+                Next::Continue
+            }
             "ping" | "get_instruments" => {
                 if let Some(field) = map.keys().find(|k| *k != "op" && *k != "req_id") {
                     let message = format!("unknown field `{field}`: {op} takes no fields");
@@ -319,6 +323,32 @@ impl Session {
                 Next::Continue
             }
         }
+    }
+
+    /// `get_directory`: every account's kind and display names, for logged-in sessions (a
+    /// participant names its block counterparty from it). Static, so answered here.
+    fn directory(&self, map: &Map<String, Value>, req_id: Option<&ReqId>) {
+        if let Some(field) = map.keys().find(|k| *k != "op" && *k != "req_id") {
+            let message = format!("unknown field `{field}`: get_directory takes no fields");
+            return self.reject(req_id, EdgeCode::BadRequest, &message);
+        }
+        if self.who.is_none() {
+            return self.reject(req_id, EdgeCode::LoginRequired, "log in first");
+        }
+        let catalog = &self.shared.catalog;
+        let accounts = catalog
+            .parties()
+            .map(|(_, p)| {
+                let names = self.shared.directory.account(&p.name);
+                m::Listing {
+                    account: p.name.clone(),
+                    kind: p.kind.code(),
+                    name_zh: names.zh,
+                    name_en: names.en,
+                }
+            })
+            .collect();
+        self.send(&Body::Directory(m::Directory { accounts }), req_id);
     }
 
     /// The connection's and the account's rate limits.
