@@ -177,7 +177,7 @@ function renderAlerts() {
     el('div', { class: 'ev' }, Object.entries(a.evidence || {}).map(([k, v]) => `${k}=${v}`).join(' · ')))));
 }
 function renderAccounts() {
-  if (S.role !== 'operator') return;
+  if (S.role !== 'operator' || busy($('#accounts'))) return;
   $('#accounts tbody').replaceChildren(...[...O.accounts.values()].map((a) => {
     const act = el('td');
     if (a.kind !== 'operator') {
@@ -221,6 +221,7 @@ function renderAuctionForm() {
   }
 }
 function renderAuctions() {
+  if (busy($('#auctions'))) return;
   const list = [...O.auctions.values()].filter((a) => a.notice || a.result);
   if (!list.length) return;
   const now = Date.now();
@@ -256,6 +257,7 @@ function renderAuctions() {
 
 // ---- operator actions, each behind a confirmation ------------------------------------------------
 function command(msg, then) {
+  document.activeElement?.blur?.(); // the section clicked in may be rebuilt again
   send(msg, (m) => {
     if (m.type === 'reject') notice(explain(m.code, m.message), true);
     else notice(t('done', { op: msg.op }));

@@ -140,8 +140,8 @@ const CHART_MAX = 500;
 
 const S = {
   ws: null, nextReq: 1, pending: new Map(), key: '', keyStore: 'ecomatch.key',
-  account: null, role: 'anonymous', lang: localStorage.getItem('ecomatch.lang')
-    || (navigator.language.startsWith('zh') ? 'zh' : 'en'),
+  // Chinese first, whatever the browser says; the choice of English is remembered.
+  account: null, role: 'anonymous', lang: localStorage.getItem('ecomatch.lang') || 'zh',
   markets: new Map(), order: [], selected: null, tape: [], names: new Map(), dirty: false,
   hooks: { login() {}, instruments() {}, message() {}, render() {}, sealed() {} },
 };
@@ -420,6 +420,12 @@ function schedule() {
   S.dirty = true;
   requestAnimationFrame(() => { S.dirty = false; S.hooks.render(); });
 }
+/// Whether someone is typing or clicking inside `container`: it is then not rebuilt, so that a
+/// market data message never takes the text out of an input or the button from under a click.
+function busy(container) {
+  const a = document.activeElement;
+  return Boolean(a && a !== document.body && container.contains(a) && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(a.tagName));
+}
 function phaseName(p) { return p === 'closed' ? t('closed_phase') : t(p); }
 function renderLadder(body, m) {
   const asks = sortedLevels(m.asks, 'low').slice(0, CHECKSUM_LEVELS).reverse();
@@ -587,6 +593,7 @@ function initCommon() {
     const action = pendingConfirm;
     pendingConfirm = null;
     if ($('#confirm').returnValue === 'ok' && action) action();
+    document.activeElement?.blur?.(); // the dialog hands focus back to the button that opened it
   });
   $('#login-form').onsubmit = (e) => { e.preventDefault(); const k = $('#apikey').value.trim(); if (k) doLogin(k); };
   $('#logout').onclick = logout;

@@ -263,12 +263,13 @@ function renderMe() {
   $('#gep tbody').replaceChildren(...rows);
 }
 function renderOrders() {
+  if (busy($('#orders'))) return;
   $('#orders tbody').replaceChildren(...[...P.orders.values()].map((o) => {
     const m = S.markets.get(o.instrument);
     const cancel = el('button', { type: 'button', class: 'small danger' }, t('cancel'));
     cancel.onclick = () => confirmThen(t('confirm_cancel', { id: o.order_id }), () => command({ op: 'cancel_order', order_id: o.order_id }));
     const amend = el('button', { type: 'button', class: 'small' }, t('amend'));
-    amend.onclick = () => { P.editing = o.order_id; schedule(); };
+    amend.onclick = () => { P.editing = o.order_id; amend.blur(); schedule(); };
     let priceCell = el('td', { class: 'num' }, fmtPx(m, o.price));
     let qtyCell = el('td', { class: 'num' }, fmtQty(m, o.leaves_qty));
     let actions = el('td', {}, amend, ' ', cancel);
@@ -301,6 +302,7 @@ function fillsCsv() {
   document.body.append(a); a.click(); a.remove();
 }
 function renderSealed() {
+  if (busy($('#sealed'))) return;
   const list = [...P.auctions.values()].filter((a) => a.notice);
   if (!list.length) { $('#sealed').replaceChildren(el('p', { class: 'muted' }, t('no_sealed'))); return; }
   $('#sealed').replaceChildren(...list.map(sealedCard));
@@ -317,11 +319,20 @@ function sealedCard(a) {
   if (bids.length) {
     card.append(el('h3', {}, `${t('my_bids')} · ${t('collateral')}: ${fmtCny(a.collateral)} CNY`));
     card.append(el('table', { class: 'compact my-bids' }, el('tbody', {}, bids.map((b) => {
-      const open = b.status === 'new' || b.status === 'replaced';
-      const wd = el('button', { type: 'button', class: 'small' }, t('withdraw'));
+      const open = (b.status === 'new' || b.status === 'replaced') && !a.result;
+      const wd = el('button', { type: 'button', class: 'small danger' }, t('withdraw'));
       wd.onclick = () => command({ op: 'withdraw_bid', bid_id: b.bid_id });
-      return el('tr', { 'data-bid': b.bid_id, 'data-status': b.status }, el('td', {}, `#${b.bid_id}`), el('td', { class: 'num' }, fmtPx(m, b.price)),
-        el('td', { class: 'num' }, fmtQty(m, b.qty)), el('td', {}, t(b.status)), el('td', {}, open && !a.result ? wd : ''));
+      const am = el('button', { type: 'button', class: 'small' }, t('amend'));
+      am.onclick = () => { P.editing = `bid-${b.bid_id}`; am.blur(); schedule(); };
+      let price = el('td', { class: 'num' }, fmtPx(m, b.price)), qty = el('td', { class: 'num' }, fmtQty(m, b.qty));
+      let acts = el('td', {}, open ? [am, ' ', wd] : '');
+      if (open && P.editing === `bid-${b.bid_id}`) {
+        const p = el('input', { value: b.price, size: 6, class: 'amend-price' }), q = el('input', { value: b.qty, size: 6, class: 'amend-qty' });
+        const save = el('button', { type: 'button', class: 'small' }, t('save'));
+        save.onclick = () => { P.editing = null; command({ op: 'amend_bid', bid_id: b.bid_id, price: p.value.trim(), qty: q.value.trim() }); };
+        price = el('td', {}, p); qty = el('td', {}, q); acts = el('td', {}, save);
+      }
+      return el('tr', { 'data-bid': b.bid_id, 'data-status': b.status }, el('td', {}, `#${b.bid_id}`), price, qty, el('td', {}, t(b.status)), acts);
     }))));
   }
   if (a.result) {
@@ -342,6 +353,7 @@ function sealedCard(a) {
   return card;
 }
 function renderBlocks() {
+  if (busy($('#blocks'))) return;
   $('#blocks tbody').replaceChildren(...[...P.blocks.values()].reverse().map((b) => {
     const m = S.markets.get(b.instrument);
     const mine = P.mine.has(b.block_id);
@@ -373,6 +385,7 @@ function proposeBlock(e) {
   });
 }
 function command(msg) {
+  document.activeElement?.blur?.(); // the section clicked in may be rebuilt again
   send(msg, (m) => {
     if (m.type === 'reject') notice(explain(m.code, m.message), true);
     else notice(t('sent', { op: msg.op }));

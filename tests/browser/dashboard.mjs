@@ -35,6 +35,8 @@ try {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
 
   await page.goto(base);
+  expect((await page.textContent('#instruments thead th')).includes('品种'), 'Chinese first');
+  await page.click('#lang');
   await page.waitForSelector(`#instruments tr[data-instrument="${INST}"][data-ready="true"]`);
   step('page loaded, anonymous read-only view in sync');
 
@@ -73,10 +75,11 @@ try {
   const ready = await page.$$eval('#instruments tbody tr', (rows) => rows.map((r) => r.dataset.ready));
   expect(ready.every((r) => r === 'true'), `every book in sync (checksums): ${ready}`);
 
+  expect((await page.textContent('#instruments thead th')).includes('Instrument'), 'English labels');
   await page.click('#lang');
   expect((await page.textContent('#instruments thead th')).includes('品种'), 'Chinese labels');
   await page.click('#lang');
-  expect((await page.textContent('#instruments thead th')).includes('Instrument'), 'English labels');
+  expect((await page.textContent('#instruments thead th')).includes('Instrument'), 'English labels again');
   step('language toggle');
 
   // Another account's reply with the req_id of one of ours must never be taken for ours.

@@ -108,9 +108,14 @@ try {
   await firm.waitForSelector('#sealed .my-bids tr[data-status="new"]');
   const collateral = await firm.textContent('#sealed .auction h3');
   expect(collateral.includes('20,020.00'), `collateral of 400 at 50.00 plus fee: ${collateral}`);
+  await firm.click('#sealed .my-bids button:has-text("Amend")');
+  await firm.fill('#sealed .my-bids .amend-price', '50.50');
+  await firm.click('#sealed .my-bids button:has-text("Save")');
+  await firm.waitForSelector('#sealed .my-bids tr[data-status="replaced"]');
+  await expectText(firm, '#sealed .auction h3', '20,220.20');
   await expectText(op, `${card} .bid-count`, '1');
   const seen = await op.textContent(card);
-  expect(!seen.includes('50.00'), `the console shows no bid price before the close: ${seen}`);
+  expect(!seen.includes('50.50') && !seen.includes('50.00'), `the console shows no bid price before the close: ${seen}`);
   step('operator opened an auction from the form; the enterprise bid; the console counts the bid only');
 
   await op.waitForSelector(`${card} .close-auction:not([disabled])`, { timeout: 20_000 });
@@ -120,7 +125,7 @@ try {
   await op.waitForSelector(`${card}[data-status="cleared"]`);
   await firm.waitForSelector('#sealed .sealed-result[data-status="cleared"]');
   const mine = await firm.textContent('#sealed .my-allocation');
-  expect(mine.includes('400') && mine.includes('20,000.00'), `the enterprise sees its allocation: ${mine}`);
+  expect(mine.includes('400') && mine.includes('20,200.00'), `the enterprise sees its allocation at its amended price: ${mine}`);
   step(`closed; the enterprise's allocation: ${mine.trim()}`);
 
   // A market worth looking at for the screenshots: offers and bids resting on both sides.
@@ -132,6 +137,12 @@ try {
     await page.evaluate(() => { document.querySelector('#order-result').className = 'result'; });
   }
   await county.waitForSelector('#ladder tr.ask');
+  const amendRow = '#orders tbody tr:has-text("985.00")';
+  await county.click(`${amendRow} button:has-text("改单")`);
+  await county.fill('#orders .amend-qty', '12');
+  await county.click('#orders button:has-text("保存")');
+  await county.waitForSelector('#orders tbody tr:has-text("985.00") td:has-text("12")');
+  step('an open order and a sealed bid amended from the page');
   await op.click(`#instruments tr[data-instrument="${GEP}"]`);
   await layouts(county, op);
   mkdirSync(shots, { recursive: true });
