@@ -91,31 +91,7 @@ async fn a_sharded_market_trades_routes_and_recovers_as_one() {
     let holdings = account["holdings"].as_array().expect("holdings");
     assert_eq!(holdings[0]["instrument"], "LS-FCS-2024", "{account}");
     assert_eq!(holdings[0]["available"], "40", "{account}");
-    // The operator's list of accounts gathers each account's sub-accounts alike, and a
-    // participant's open orders come from every shard.
-    let all = op.call(json!({"op": "get_accounts"})).await;
-    let mine = all["accounts"]
-        .as_array()
-        .and_then(|l| l.iter().find(|a| a["account"] == "zj-cement"))
-        .expect("zj-cement listed");
-    let mut alone = strip(account.clone());
-    for envelope in ["to", "type"] {
-        alone.as_object_mut().map(|o| o.remove(envelope));
-    }
-    assert_eq!(mine, &alone, "as get_account answers it: {all}");
-    assert_eq!(all["accounts"].as_array().map(Vec::len), Some(16), "{all}");
-    let open = reserve.call(json!({"op": "get_orders"})).await;
-    let ids: Vec<&Value> = open["orders"]
-        .as_array()
-        .expect("orders")
-        .iter()
-        .map(|o| &o["order_id"])
-        .collect();
-    assert_eq!(
-        ids,
-        [&cod["order_id"], &water["order_id"]],
-        "in id order: {open}"
-    );
+    lists_gather_every_shard(&mut op, &mut reserve, &account, [&water, &cod]).await;
 
     kill_reaches_every_shard(&mut op, &mut reserve, [&water, &cod]).await;
     let (_, metrics) = server.get("/metrics");
@@ -155,6 +131,39 @@ async fn a_sharded_market_trades_routes_and_recovers_as_one() {
     );
 
     a_different_cut_is_refused(&dir, &config);
+}
+
+/// The operator's list of accounts gathers each account's sub-accounts as `get_account` does,
+/// and a participant's open orders come from every shard, in id order.
+async fn lists_gather_every_shard(
+    op: &mut Client,
+    reserve: &mut Client,
+    account: &Value,
+    [water, cod]: [&Value; 2],
+) {
+    let all = op.call(json!({"op": "get_accounts"})).await;
+    let mine = all["accounts"]
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["account"] == "zj-cement"))
+        .expect("zj-cement listed");
+    let mut alone = strip(account.clone());
+    for envelope in ["to", "type"] {
+        alone.as_object_mut().map(|o| o.remove(envelope));
+    }
+    assert_eq!(mine, &alone, "as get_account answers it: {all}");
+    assert_eq!(all["accounts"].as_array().map(Vec::len), Some(16), "{all}");
+    let open = reserve.call(json!({"op": "get_orders"})).await;
+    let ids: Vec<&Value> = open["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| &o["order_id"])
+        .collect();
+    assert_eq!(
+        ids,
+        [&cod["order_id"], &water["order_id"]],
+        "in id order: {open}"
+    );
 }
 
 /// What names no shard goes to the home shard and gets the usual refusal; nothing moves.
