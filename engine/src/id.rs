@@ -41,6 +41,10 @@ id_type!(
     BidId(u64)
 );
 id_type!(
+    /// A pledge of ecological assets in the exchange's register, numbered by the exchange.
+    PledgeId(u64)
+);
+id_type!(
     /// The position of a command in the sequenced log: gap-free, starting at 1.
     Seq(u64)
 );

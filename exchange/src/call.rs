@@ -4,8 +4,9 @@
 //! market uncrosses at one price ([`ecomatch_engine::auction`]), fills settle delivery versus
 //! payment, and what is left of limit orders goes into the book (IOC and market remainders
 //! expire). Resting book orders take part in the uncross like the collected ones, in order-id
-//! (arrival) order. GEP indicators allocate pro-rata, seeded by the uncross command's sequence
-//! number (which is in the log), every other family by time.
+//! (arrival) order. GEP indicators allocate pro-rata, seeded by the uncross command's time
+//! (which is in the log, and the same however the market is cut into shards), every other
+//! family by time priority.
 
 use std::collections::BTreeMap;
 
@@ -353,18 +354,14 @@ impl Exchange {
 
     /// Ends the call: uncross, settle, and put what is left into a fresh book (still in the
     /// call phase; the caller sets the next phase).
-    pub(crate) fn uncross_market(
-        &mut self,
-        m: u32,
-        seq: u64,
-        time: Timestamp,
-        out: &mut Vec<Output>,
-    ) {
+    pub(crate) fn uncross_market(&mut self, m: u32, time: Timestamp, out: &mut Vec<Output>) {
         let parts = self.participants(m);
         let orders: Vec<CallOrder> = parts.iter().map(|p| p.order).collect();
         let listing = &self.markets[m as usize].listing;
         let allocation = if gate::is_gep(&listing.instrument) {
-            Allocation::ProRata { seed: seq }
+            // Seeded by the command's time, not its sequence number: a market cut into shards
+            // numbers its commands per shard, and must allocate as the whole market would.
+            Allocation::ProRata { seed: time.0 }
         } else {
             Allocation::Time
         };

@@ -5,7 +5,7 @@ use core::fmt;
 use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
 use ecomatch_engine::id::{
-    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, Seq, Timestamp,
+    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, PledgeId, Seq, Timestamp,
 };
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::account::AccountStatus;
@@ -262,6 +262,50 @@ pub enum Command {
         /// The auction.
         auction_id: AuctionId,
     },
+    /// The pledgor pledges available lots to a pledgee as security for a loan.
+    RegisterPledge {
+        /// The bank or guarantee company.
+        pledgee: AccountId,
+        /// The instrument.
+        instrument: InstrumentId,
+        /// The lots pledged.
+        qty: Qty,
+        /// The loan's amount the pledge secures.
+        secured: Cash,
+        /// When the loan falls due.
+        maturity: Timestamp,
+    },
+    /// The pledgee confirms a pending pledge.
+    ConfirmPledge {
+        /// The pledge.
+        pledge_id: PledgeId,
+    },
+    /// The pledgee declines a pending pledge, or the pledgor withdraws it.
+    DeclinePledge {
+        /// The pledge.
+        pledge_id: PledgeId,
+    },
+    /// The pledgee releases lots of an active pledge.
+    ReleasePledge {
+        /// The pledge.
+        pledge_id: PledgeId,
+        /// The lots released.
+        qty: Qty,
+    },
+    /// The pledgee (or an operator) enforces a matured pledge: a disposal auction opens.
+    EnforcePledge {
+        /// The pledge.
+        pledge_id: PledgeId,
+        /// The disposal's reserve price.
+        reserve: Price,
+        /// When its bidding window closes.
+        closes: Timestamp,
+    },
+    /// The pledgee (or an operator) withdraws an open enforcement: the auction is canceled.
+    WithdrawEnforcement {
+        /// The pledge.
+        pledge_id: PledgeId,
+    },
 }
 
 impl Command {
@@ -275,7 +319,8 @@ impl Command {
             | Self::SetNeed { instrument, .. }
             | Self::SetReferencePrice { instrument, .. }
             | Self::SetPhase { instrument, .. }
-            | Self::ProposeBlock { instrument, .. } => Some(*instrument),
+            | Self::ProposeBlock { instrument, .. }
+            | Self::RegisterPledge { instrument, .. } => Some(*instrument),
             Self::OpenSealedAuction(t) => Some(t.instrument),
             _ => None,
         }
@@ -306,6 +351,12 @@ impl Command {
             Self::AmendBid { .. } => "amend_bid",
             Self::WithdrawBid { .. } => "withdraw_bid",
             Self::CloseSealedAuction { .. } => "close_sealed_auction",
+            Self::RegisterPledge { .. } => "register_pledge",
+            Self::ConfirmPledge { .. } => "confirm_pledge",
+            Self::DeclinePledge { .. } => "decline_pledge",
+            Self::ReleasePledge { .. } => "release_pledge",
+            Self::EnforcePledge { .. } => "enforce_pledge",
+            Self::WithdrawEnforcement { .. } => "withdraw_enforcement",
         }
     }
 }

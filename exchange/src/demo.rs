@@ -100,11 +100,13 @@ fn listing(
     })
     .expect("demo instruments are valid");
     let eligibility = Eligibility::default_for(&instrument);
+    let pledgeable = crate::genesis::default_pledgeable(instrument.family());
     Listing {
         instrument,
         fee_bps,
         eligibility,
         holding_limit: None,
+        pledgeable,
     }
 }
 
@@ -215,7 +217,9 @@ fn account(
 
 /// The demo accounts: the operator first (it collects the fees), then the rest.
 pub fn accounts() -> Vec<Account> {
-    use AccountKind::{Cooperative, CountyGovernment, Enterprise, GovernmentReserve, Operator};
+    use AccountKind::{
+        Cooperative, CountyGovernment, Enterprise, GovernmentReserve, Operator, Pledgee,
+    };
     let mut v = vec![
         account("operator", Operator, "丽水", "丽水", None),
         account("lishui-coop", Cooperative, "莲都", "丽水", Some("瓯江")),
@@ -240,6 +244,9 @@ pub fn accounts() -> Vec<Account> {
             Some("瓯江"),
         ));
     }
+    // The banks that take ecological assets in pledge: 丽水农商行 and 青田农商行.
+    v.push(account("ls-rcb", Pledgee, "莲都", "丽水", None));
+    v.push(account("qt-rcb", Pledgee, "青田", "丽水", None));
     v
 }
 

@@ -21,6 +21,24 @@ pub struct Listing {
     pub eligibility: Eligibility,
     /// The most an account may hold and have bought or open to buy, if limited.
     pub holding_limit: Option<Qty>,
+    /// Whether its lots may be pledged (see the pledge module); [`default_pledgeable`] unless
+    /// the configuration says otherwise.
+    pub pledgeable: bool,
+}
+
+/// Whether a family may be pledged when the configuration does not say: emission permits,
+/// carbon sinks, water rights and energy-use rights, the rights Zhejiang's banks already take
+/// in pledge (排污权抵押贷款, 林权 and carbon-sink pledges, 水权 and 用能权 pledges); not GEP
+/// indicators, a county's accounting position rather than an asset, nor ecological credits.
+pub const fn default_pledgeable(family: ecomatch_engine::instrument::Family) -> bool {
+    use ecomatch_engine::instrument::Family;
+    matches!(
+        family,
+        Family::EmissionPermit
+            | Family::ForestryCarbonSink
+            | Family::WaterRight
+            | Family::EnergyUseRight
+    )
 }
 
 /// Everything the exchange starts from: listings, accounts, the fee account, and opening

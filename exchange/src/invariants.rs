@@ -24,6 +24,7 @@ impl Exchange {
     /// command touched after it, and every book now and then.
     pub fn check_invariants_of(&self, books: impl Fn(ecomatch_engine::id::InstrumentId) -> bool) {
         self.ledger.check_invariants();
+        self.check_pledges();
         let mut cash_held: BTreeMap<AccountId, u128> = BTreeMap::new();
         let mut lots_held: BTreeMap<(AccountId, u32), u64> = BTreeMap::new();
         let mut open: BTreeMap<(AccountId, u32, Side), u64> = BTreeMap::new();

@@ -40,6 +40,7 @@ mod invariants;
 pub mod opening;
 mod operator;
 pub mod output;
+pub mod pledge;
 pub mod reject;
 pub mod report;
 pub mod sealed;

@@ -185,10 +185,12 @@ fn listing(w: &mut Writer<'_>, listing: &Listing) {
         m.single_sided_auction,
         m.block,
     ];
+    // Bit 4 is the listing's `pledgeable` (an opening written before pledges has it clear).
     w.u8(modes
         .iter()
         .enumerate()
-        .fold(0, |b, (i, on)| b | u8::from(*on) << i));
+        .fold(0, |b, (i, on)| b | u8::from(*on) << i)
+        | u8::from(listing.pledgeable) << 4);
     w.u32(spec.capacity.max_orders);
     w.u32(spec.capacity.max_levels);
     w.u64(spec.capacity.min_price.ticks());
@@ -229,6 +231,7 @@ fn read_listing(r: &mut Reader<'_>) -> Result<Listing, DecodeError> {
         single_sided_auction: bits & 4 != 0,
         block: bits & 8 != 0,
     };
+    let pledgeable = bits & 16 != 0;
     let capacity = BookCapacity {
         max_orders: r.u32()?,
         max_levels: r.u32()?,
@@ -271,6 +274,7 @@ fn read_listing(r: &mut Reader<'_>) -> Result<Listing, DecodeError> {
             buyer_needs_approval,
         },
         holding_limit: r.opt_u64()?.map(Qty::from_lots),
+        pledgeable,
     })
 }
 
@@ -282,12 +286,13 @@ fn read_flag(r: &mut Reader<'_>) -> Result<bool, DecodeError> {
     }
 }
 
-const KINDS: [AccountKind; 5] = [
+const KINDS: [AccountKind; 6] = [
     AccountKind::Enterprise,
     AccountKind::CountyGovernment,
     AccountKind::Cooperative,
     AccountKind::GovernmentReserve,
     AccountKind::Operator,
+    AccountKind::Pledgee,
 ];
 
 fn kind_of(code: &str) -> Result<AccountKind, DecodeError> {

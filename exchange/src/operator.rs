@@ -90,19 +90,8 @@ impl Exchange {
                 ))?;
                 self.cancel_order(o.market, order_id, CancelReason::Operator, cmd.time, out)?;
             }
-            Command::NewOrder(_)
-            | Command::CancelOrder { .. }
-            | Command::AmendOrder { .. }
-            | Command::ProposeBlock { .. }
-            | Command::AcceptBlock { .. }
-            | Command::DeclineBlock { .. }
-            | Command::OpenSealedAuction(_)
-            | Command::SealedBid { .. }
-            | Command::AmendBid { .. }
-            | Command::WithdrawBid { .. }
-            | Command::CloseSealedAuction { .. } => {
-                unreachable!("trading commands are applied by the trading module")
-            }
+            // Trading, block, auction and pledge commands are dispatched before this one.
+            other => unreachable!("{} is not an operator command", other.name()),
         }
         out.push(Output {
             to: Recipient::Account(cmd.actor),
@@ -169,7 +158,7 @@ impl Exchange {
             self.rebuild_depth(m)?;
         }
         if was_call && phase != Phase::Call {
-            self.uncross_market(m, cmd.seq.0, cmd.time, out);
+            self.uncross_market(m, cmd.time, out);
         }
         self.events.clear();
         let book = &mut self.markets[m as usize].book;

@@ -13,6 +13,7 @@ pub use crate::report::{
     AuctionNotice, AuctionResult, BidReport, BlockReport, FillReport, Liquidity, OrderReason,
     OrderReport, OrderStatus, SealedFill,
 };
+pub use crate::report::{DisposalNotice, PledgeReport};
 
 /// Who a message is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -194,6 +195,10 @@ pub enum Message {
     },
     /// A sealed-bid auction's result, with its seed revealed (public).
     AuctionResult(AuctionResult),
+    /// A pledge after a change, to its pledgor and its pledgee.
+    Pledge(PledgeReport),
+    /// A disposal auction of pledged lots opened, withdrawn or closed (public).
+    Disposal(DisposalNotice),
 }
 
 impl Message {
@@ -212,6 +217,7 @@ impl Message {
             | Self::Allocation { instrument, .. } => Some(instrument),
             Self::AuctionOpened(n) => Some(n.instrument),
             Self::AuctionResult(r) => Some(r.instrument),
+            Self::Disposal(d) => Some(d.instrument),
             Self::Order(_)
             | Self::Fill(_)
             | Self::Reject(_)
@@ -222,7 +228,8 @@ impl Message {
             | Self::Status(_)
             | Self::AuctionDone { .. }
             | Self::Bid(_)
-            | Self::SealedFill(_) => None,
+            | Self::SealedFill(_)
+            | Self::Pledge(_) => None,
         }
     }
 }

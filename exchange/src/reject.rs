@@ -34,6 +34,7 @@ pub const CODES: &[&str] = &[
     "BLOCK_TOO_SMALL",
     "BOOK_FULL",
     "DUPLICATE_ORDER_ID",
+    "ENFORCEMENT_OPEN",
     "HOLD_UNDERFLOW",
     "INSUFFICIENT_FUNDS",
     "INSUFFICIENT_HOLDINGS",
@@ -43,20 +44,30 @@ pub const CODES: &[&str] = &[
     "MARKET_CLOSED",
     "MARKET_HALTED",
     "MARKET_IN_CALL",
+    "MATURITY_PASSED",
     "MODE_NOT_ALLOWED",
     "NOTIONAL_TOO_LARGE",
     "NOT_AUTHORIZED",
+    "NOT_A_PLEDGEE",
     "NOT_ELIGIBLE",
+    "NOT_MATURED",
     "NO_APPROVED_NEED",
+    "NO_ENFORCEMENT",
     "NO_GEP_RECORD",
     "NO_REFERENCE_PRICE",
     "ORDER_NOT_OPEN",
     "ORDER_TOO_LARGE",
     "OUTSIDE_AREA",
     "OVERFLOW",
+    "PLEDGE_NOT_ACTIVE",
+    "PLEDGE_NOT_ALLOWED",
+    "PLEDGE_NOT_PENDING",
+    "PLEDGE_SELF",
+    "PLEDGE_UNDERFLOW",
     "POST_ONLY_WOULD_TAKE",
     "PRICE_OUTSIDE_BAND",
     "QUOTA_EXCEEDED",
+    "RELEASE_EXCEEDS_PLEDGED",
     "SELF_SETTLEMENT",
     "UNKNOWN_ACCOUNT",
     "UNKNOWN_AUCTION",
@@ -64,7 +75,9 @@ pub const CODES: &[&str] = &[
     "UNKNOWN_BLOCK",
     "UNKNOWN_INSTRUMENT",
     "UNKNOWN_ORDER",
+    "UNKNOWN_PLEDGE",
     "ZERO_AMOUNT",
+    "ZERO_PLEDGE",
 ];
 
 /// Why a command was refused; nothing changed.
@@ -88,6 +101,8 @@ pub enum Reject {
     Block(BlockError),
     /// A sealed-bid auction command was refused.
     Sealed(SealedError),
+    /// A pledge command was refused.
+    Pledge(PledgeError),
 }
 
 impl Reject {
@@ -103,6 +118,7 @@ impl Reject {
             Self::ModeNotAllowed => "MODE_NOT_ALLOWED",
             Self::Block(e) => e.code(),
             Self::Sealed(e) => e.code(),
+            Self::Pledge(e) => e.code(),
         }
     }
 }
@@ -119,6 +135,7 @@ impl fmt::Display for Reject {
             Self::ModeNotAllowed => f.write_str("the instrument does not trade in this mode"),
             Self::Block(e) => f.write_str(e.message()),
             Self::Sealed(e) => f.write_str(e.message()),
+            Self::Pledge(e) => f.write_str(e.message()),
         }
     }
 }
@@ -242,6 +259,73 @@ impl SealedError {
             Self::BadLimit => {
                 "a purchase limit must be above 0 % and at most 100 %, and at least a lot"
             }
+        }
+    }
+}
+
+/// Why a pledge command was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PledgeError {
+    /// No such pledge of this account (another's is as unknown as one that never existed).
+    Unknown,
+    /// The instrument's listing does not allow pledging.
+    NotPledgeable,
+    /// The named pledgee is not an account of kind `pledgee`.
+    NotAPledgee,
+    /// The pledgor names itself as the pledgee.
+    SelfPledge,
+    /// A zero quantity or secured amount.
+    ZeroTerms,
+    /// The maturity is not in the future.
+    MaturityPast,
+    /// Confirming, declining or withdrawing a pledge that is no longer pending.
+    NotPending,
+    /// Releasing or enforcing a pledge that is not active.
+    NotActive,
+    /// Releasing more lots than the pledge holds.
+    ReleaseExceedsPledged,
+    /// Enforcing before the maturity.
+    NotMatured,
+    /// Releasing or enforcing while a disposal auction of the pledge is open.
+    EnforcementOpen,
+    /// Withdrawing an enforcement that is not open.
+    NoEnforcement,
+}
+
+impl PledgeError {
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Unknown => "UNKNOWN_PLEDGE",
+            Self::NotPledgeable => "PLEDGE_NOT_ALLOWED",
+            Self::NotAPledgee => "NOT_A_PLEDGEE",
+            Self::SelfPledge => "PLEDGE_SELF",
+            Self::ZeroTerms => "ZERO_PLEDGE",
+            Self::MaturityPast => "MATURITY_PASSED",
+            Self::NotPending => "PLEDGE_NOT_PENDING",
+            Self::NotActive => "PLEDGE_NOT_ACTIVE",
+            Self::ReleaseExceedsPledged => "RELEASE_EXCEEDS_PLEDGED",
+            Self::NotMatured => "NOT_MATURED",
+            Self::EnforcementOpen => "ENFORCEMENT_OPEN",
+            Self::NoEnforcement => "NO_ENFORCEMENT",
+        }
+    }
+
+    /// A readable message.
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::Unknown => "no such pledge of this account",
+            Self::NotPledgeable => "this instrument's listing does not allow pledging",
+            Self::NotAPledgee => "the pledgee must be a bank or guarantee company (kind pledgee)",
+            Self::SelfPledge => "an account cannot pledge to itself",
+            Self::ZeroTerms => "a pledge needs a positive quantity and secured amount",
+            Self::MaturityPast => "the maturity must be in the future",
+            Self::NotPending => "the pledge is no longer pending",
+            Self::NotActive => "the pledge is not active",
+            Self::ReleaseExceedsPledged => "that is more than the pledge holds",
+            Self::NotMatured => "the loan has not matured: enforcement starts at the maturity",
+            Self::EnforcementOpen => "a disposal auction of this pledge is open",
+            Self::NoEnforcement => "no disposal auction of this pledge is open",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use ecomatch_engine::book::{CancelReason, ExpireReason, Side};
 use ecomatch_engine::id::{
-    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, Timestamp, TradeId,
+    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, PledgeId, Timestamp, TradeId,
 };
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 
@@ -342,4 +342,104 @@ pub struct AuctionResult {
     pub seed: [u8; 32],
     /// When it closed.
     pub time: Timestamp,
+}
+
+/// Where a pledge stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PledgeStatus {
+    /// Registered by the pledgor (its lots pledged), waiting for the pledgee.
+    Pending,
+    /// Confirmed: the lots secure the loan.
+    Active,
+    /// Enforced: its lots are offered in an open disposal auction.
+    Enforcing,
+    /// Every lot released by the pledgee.
+    Released,
+    /// Every lot sold in disposals.
+    Disposed,
+    /// Declined by the pledgee while pending.
+    Declined,
+    /// Withdrawn by the pledgor while pending.
+    Withdrawn,
+}
+
+impl PledgeStatus {
+    /// The protocol name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Enforcing => "enforcing",
+            Self::Released => "released",
+            Self::Disposed => "disposed",
+            Self::Declined => "declined",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// A pledge as its two parties see it after every change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PledgeReport {
+    /// The pledge.
+    pub pledge_id: PledgeId,
+    /// Whose lots.
+    pub pledgor: AccountId,
+    /// The bank or guarantee company.
+    pub pledgee: AccountId,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The lots under the pledge now.
+    pub qty: Qty,
+    /// What it still secures.
+    pub secured: Cash,
+    /// When the loan falls due.
+    pub maturity: Timestamp,
+    /// Where it stands.
+    pub status: PledgeStatus,
+    /// Its open disposal auction, if any.
+    pub auction_id: Option<AuctionId>,
+    /// What disposals have paid the pledgee.
+    pub recovered: Cash,
+}
+
+/// What became of a disposal auction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisposalStatus {
+    /// Opened by an enforcement.
+    Opened,
+    /// Withdrawn by the pledgee before the close: the auction is canceled.
+    Withdrawn,
+    /// Closed: `sold` lots left the pledge.
+    Closed,
+}
+
+impl DisposalStatus {
+    /// The protocol name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Opened => "opened",
+            Self::Withdrawn => "withdrawn",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// The public notice that an auction disposes of pledged lots (never the loan's terms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DisposalNotice {
+    /// The pledge enforced.
+    pub pledge_id: PledgeId,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The disposal auction.
+    pub auction_id: AuctionId,
+    /// The creditor enforcing.
+    pub pledgee: AccountId,
+    /// Opened, withdrawn or closed.
+    pub status: DisposalStatus,
+    /// The lots offered.
+    pub offer: Qty,
+    /// The lots sold (at the close).
+    pub sold: Qty,
 }

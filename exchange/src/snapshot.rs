@@ -109,6 +109,7 @@ impl Exchange {
             }
         }
         self.snapshot_auctions(&mut w);
+        self.snapshot_pledges(&mut w);
         buf
     }
 
@@ -199,6 +200,7 @@ impl Exchange {
             }
         }
         restore_auctions(&mut base, &mut r)?;
+        crate::pledge::record::restore(&mut base, &mut r)?;
         if !r.0.is_empty() {
             return Err(DecodeError("trailing bytes"));
         }

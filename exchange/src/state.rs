@@ -7,9 +7,9 @@ use std::sync::Arc;
 use ecomatch_engine::auction::Depth;
 use ecomatch_engine::book::{Event, OrderBook, Side, Tif};
 use ecomatch_engine::id::{
-    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, Seq, Timestamp,
+    AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId, PledgeId, Seq, Timestamp,
 };
-use ecomatch_engine::quantity::{Price, Qty};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_risk::account::AccountKind;
 use ecomatch_risk::gate::{GepRecord, Usage};
 use ecomatch_risk::ledger::Ledger;
@@ -20,6 +20,7 @@ use crate::command::{AuctionTerms, ClientOrderId, Sequenced};
 pub use crate::genesis::{Genesis, GenesisError, Listing};
 use crate::ids::IdSpace;
 use crate::reject::Reject;
+use crate::report::PledgeStatus;
 
 /// A listed instrument with its book.
 #[derive(Clone, Debug)]
@@ -115,6 +116,31 @@ pub(crate) struct Auction {
     pub(crate) bids: BTreeMap<(AccountId, BidId), OpenBid>,
 }
 
+/// A pledge in the register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pledge {
+    /// Whose lots.
+    pub pledgor: AccountId,
+    /// The bank or guarantee company it secures.
+    pub pledgee: AccountId,
+    /// The market of the instrument pledged.
+    pub market: u32,
+    /// The instrument pledged.
+    pub instrument: InstrumentId,
+    /// The lots under the pledge now (pledged, or offered in its disposal).
+    pub qty: Qty,
+    /// What is still secured (CNY): the loan's amount less what disposals have paid.
+    pub secured: Cash,
+    /// When the loan falls due: enforcement is possible from then on.
+    pub maturity: Timestamp,
+    /// Where it stands.
+    pub status: PledgeStatus,
+    /// The disposal auction while one is open.
+    pub auction: Option<AuctionId>,
+    /// What disposals have paid the pledgee so far.
+    pub recovered: Cash,
+}
+
 /// An open bid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct OpenBid {
@@ -169,6 +195,12 @@ pub struct Exchange {
     pub(crate) next_auction: u64,
     /// The id of the last sealed bid.
     pub(crate) next_bid: u64,
+    /// The pledge register, by id (kept after a pledge ends, as a register is).
+    pub(crate) pledges: BTreeMap<PledgeId, Pledge>,
+    /// The id of the last pledge.
+    pub(crate) next_pledge: u64,
+    /// Open disposal auctions: the pledge each disposes of.
+    pub(crate) disposals: BTreeMap<AuctionId, PledgeId>,
     /// How ids are numbered (interleaved with the other shards').
     pub(crate) ids: IdSpace,
     /// Scratch buffer for book events, reused by every command.
@@ -232,6 +264,9 @@ impl Exchange {
             bid_index: BTreeMap::new(),
             next_auction: 0,
             next_bid: 0,
+            pledges: BTreeMap::new(),
+            next_pledge: 0,
+            disposals: BTreeMap::new(),
             ids: IdSpace::WHOLE,
             events: Vec::with_capacity(1024),
             catalog,

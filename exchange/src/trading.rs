@@ -56,6 +56,12 @@ impl Exchange {
             | Command::AmendBid { .. }
             | Command::WithdrawBid { .. }
             | Command::CloseSealedAuction { .. } => self.sealed_command(cmd, out),
+            Command::RegisterPledge { .. }
+            | Command::ConfirmPledge { .. }
+            | Command::DeclinePledge { .. }
+            | Command::ReleasePledge { .. }
+            | Command::EnforcePledge { .. }
+            | Command::WithdrawEnforcement { .. } => self.pledge_command(cmd, out),
             _ => self.operator(cmd, out),
         }
     }

@@ -171,6 +171,12 @@ impl Writer<'_> {
             | Command::AmendBid { .. }
             | Command::WithdrawBid { .. }
             | Command::CloseSealedAuction { .. } => self.sealed_command(c),
+            Command::RegisterPledge { .. }
+            | Command::ConfirmPledge { .. }
+            | Command::DeclinePledge { .. }
+            | Command::ReleasePledge { .. }
+            | Command::EnforcePledge { .. }
+            | Command::WithdrawEnforcement { .. } => self.pledge_command(c),
         }
     }
 
@@ -487,6 +493,7 @@ impl Reader<'_> {
                 block_id: BlockId(self.u64()?),
             },
             tag @ 18..=22 => self.sealed_command(tag)?,
+            tag @ 23..=28 => self.pledge_command(tag)?,
             _ => return Err(DecodeError("unknown command tag")),
         })
     }

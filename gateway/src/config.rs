@@ -77,6 +77,8 @@ struct InstrumentCfg {
     modes: Vec<String>,
     #[serde(default = "open")]
     open: bool,
+    /// Whether its lots may be pledged; the family's default when absent.
+    pledgeable: Option<bool>,
 }
 
 fn continuous_only() -> Vec<String> {
@@ -337,11 +339,15 @@ fn listing(at: &str, c: &InstrumentCfg) -> Result<Listing, ConfigError> {
         .as_deref()
         .map(|s| qty("holding_limit", s))
         .transpose()?;
+    let pledgeable = c
+        .pledgeable
+        .unwrap_or_else(|| ecomatch_exchange::genesis::default_pledgeable(instrument.family()));
     Ok(Listing {
         instrument,
         fee_bps: c.fee_bps,
         eligibility,
         holding_limit,
+        pledgeable,
     })
 }
 
@@ -352,11 +358,12 @@ fn account(at: &str, a: &AccountCfg) -> Result<Account, ConfigError> {
         "cooperative" => AccountKind::Cooperative,
         "government_reserve" => AccountKind::GovernmentReserve,
         "operator" => AccountKind::Operator,
+        "pledgee" => AccountKind::Pledgee,
         other => {
             return Err(err(
                 at,
                 format!(
-                    "kind {other:?}: one of enterprise, county_government, cooperative, government_reserve, operator"
+                    "kind {other:?}: one of enterprise, county_government, cooperative, government_reserve, operator, pledgee"
                 ),
             ));
         }

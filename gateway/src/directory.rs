@@ -48,7 +48,7 @@ struct Entry {
 }
 
 /// The demo's accounts: (id, Chinese, English).
-const DEMO_ACCOUNTS: [(&str, &str, &str); 16] = [
+const DEMO_ACCOUNTS: [(&str, &str, &str); 18] = [
     (
         "operator",
         "丽水生态产品交易中心",
@@ -85,6 +85,8 @@ const DEMO_ACCOUNTS: [(&str, &str, &str); 16] = [
         "景宁畲族自治县",
         "Jingning She Autonomous County",
     ),
+    ("ls-rcb", "丽水农商银行", "Lishui Rural Commercial Bank"),
+    ("qt-rcb", "青田农商银行", "Qingtian Rural Commercial Bank"),
 ];
 
 /// The demo's instruments in English (their Chinese names are the listings').

@@ -98,7 +98,7 @@ async fn names_orders_accounts_and_headroom() {
     let mut op = Client::login(&url, "demo-operator").await;
     let r = op.call(json!({"op": "get_accounts"})).await;
     let accounts = r["accounts"].as_array().expect("accounts");
-    assert_eq!(accounts.len(), 16, "every demo account: {r}");
+    assert_eq!(accounts.len(), 18, "every demo account: {r}");
     let coop = find(&r["accounts"], "account", "lishui-coop");
     assert_eq!(
         (&coop["status"], &coop["cash"]["available"]),

@@ -151,7 +151,7 @@ async fn lists_gather_every_shard(
         alone.as_object_mut().map(|o| o.remove(envelope));
     }
     assert_eq!(mine, &alone, "as get_account answers it: {all}");
-    assert_eq!(all["accounts"].as_array().map(Vec::len), Some(16), "{all}");
+    assert_eq!(all["accounts"].as_array().map(Vec::len), Some(18), "{all}");
     let open = reserve.call(json!({"op": "get_orders"})).await;
     let ids: Vec<&Value> = open["orders"]
         .as_array()

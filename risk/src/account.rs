@@ -15,6 +15,9 @@ pub enum AccountKind {
     GovernmentReserve,
     /// A market operator: lists, halts, credits; collects fees.
     Operator,
+    /// A bank or guarantee company taking ecological assets in pledge (抵质押权人); it does
+    /// not trade.
+    Pledgee,
 }
 
 impl AccountKind {
@@ -26,6 +29,7 @@ impl AccountKind {
             Self::Cooperative => "cooperative",
             Self::GovernmentReserve => "government_reserve",
             Self::Operator => "operator",
+            Self::Pledgee => "pledgee",
         }
     }
 }

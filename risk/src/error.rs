@@ -32,6 +32,13 @@ pub enum LedgerError {
     ZeroAmount,
     /// A fill with the same account on both sides (self-trade prevention should stop it).
     SelfSettlement(AccountId),
+    /// Taking more lots out of a pledge than it holds: a bug in the caller, refused loudly.
+    PledgeUnderflow {
+        /// What the operation needs.
+        needed: Qty,
+        /// What is pledged.
+        pledged: Qty,
+    },
 }
 
 impl LedgerError {
@@ -45,6 +52,7 @@ impl LedgerError {
             Self::Overflow => "OVERFLOW",
             Self::ZeroAmount => "ZERO_AMOUNT",
             Self::SelfSettlement(_) => "SELF_SETTLEMENT",
+            Self::PledgeUnderflow { .. } => "PLEDGE_UNDERFLOW",
         }
     }
 }
@@ -66,6 +74,12 @@ impl fmt::Display for LedgerError {
             Self::Overflow => f.write_str("amount too large"),
             Self::ZeroAmount => f.write_str("amount must be positive"),
             Self::SelfSettlement(a) => write!(f, "account {a} cannot trade with itself"),
+            Self::PledgeUnderflow { needed, pledged } => write!(
+                f,
+                "needs {} pledged lots, has {} pledged",
+                needed.lots(),
+                pledged.lots()
+            ),
         }
     }
 }

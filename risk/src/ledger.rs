@@ -14,6 +14,8 @@ use ecomatch_engine::quantity::{Cash, Qty};
 use crate::account::{Account, AccountStatus};
 use crate::error::LedgerError;
 
+mod pledged;
+
 /// One balance: what can be used now, and what is reserved for open orders or bids. Cash
 /// balances count [`Cash`] (fen) and holdings [`Qty`] (lots): the two never mix.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -125,6 +127,9 @@ pub struct Ledger {
     cash: Vec<Raw>,
     holdings: BTreeMap<InstrumentId, Register>,
     cash_total: u64,
+    /// Pledged lots by (instrument, account): a third part of a holding, counted in the
+    /// instrument's total (see `pledged`).
+    pledged: BTreeMap<(InstrumentId, AccountId), u64>,
 }
 
 /// One instrument's holdings: a balance per account, indexed by account id, and their total.
@@ -171,6 +176,7 @@ impl PartialEq for Ledger {
             && self.cash_total == other.cash_total
             && self.holdings().eq(other.holdings())
             && totals(self) == totals(other)
+            && self.pledged == other.pledged
     }
 }
 
@@ -520,12 +526,27 @@ impl Ledger {
             .sum();
         assert_eq!(cash, u128::from(self.cash_total), "cash is not conserved");
         for (inst, r) in &self.holdings {
+            let pledged: u128 = self
+                .pledged
+                .range((*inst, AccountId(0))..=(*inst, AccountId(u32::MAX)))
+                .map(|(_, &lots)| u128::from(lots))
+                .sum();
             let sum: u128 = r
                 .lots
                 .iter()
                 .map(|b| u128::from(b.available) + u128::from(b.held))
                 .sum();
-            assert_eq!(sum, u128::from(r.total), "{inst} holdings not conserved");
+            assert_eq!(
+                sum + pledged,
+                u128::from(r.total),
+                "{inst} holdings not conserved"
+            );
+        }
+        for (&(inst, _), &lots) in &self.pledged {
+            assert!(
+                lots > 0 && self.holdings.contains_key(&inst),
+                "a pledge of nothing"
+            );
         }
     }
 }

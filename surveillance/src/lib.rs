@@ -81,6 +81,8 @@ pub enum AlertKind {
     CancelBurst,
     /// A county's GEP order beyond its shortfall or surplus.
     GepBeyondQuota,
+    /// A pledge enforced: a public disposal auction of defaulted collateral opened.
+    PledgeEnforced,
 }
 
 impl AlertKind {
@@ -93,6 +95,7 @@ impl AlertKind {
             Self::FarFromReference => "far_from_reference",
             Self::CancelBurst => "cancel_burst",
             Self::GepBeyondQuota => "gep_beyond_quota",
+            Self::PledgeEnforced => "pledge_enforced",
         }
     }
 }
@@ -298,6 +301,21 @@ impl Surveillance {
                     ..
                 },
             ) => self.allocation(time, instrument, auction_id, bidder, qty, alerts),
+            (Recipient::Public, Message::Disposal(d))
+                if d.status == ecomatch_exchange::report::DisposalStatus::Opened =>
+            {
+                alerts.push(Alert {
+                    kind: AlertKind::PledgeEnforced,
+                    time,
+                    instrument: Some(d.instrument),
+                    accounts: vec![d.pledgee],
+                    evidence: vec![
+                        ("pledge_id", d.pledge_id.0.into()),
+                        ("auction_id", d.auction_id.0.into()),
+                        ("offer", Evidence::Text(self.q(d.instrument, d.offer))),
+                    ],
+                });
+            }
             _ => {}
         }
     }

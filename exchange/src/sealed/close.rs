@@ -43,9 +43,14 @@ impl Exchange {
         for &(_, bid_id) in a.bids.keys() {
             self.bid_index.remove(&bid_id);
         }
-        let paid = self.settle_auction(&a, auction_id, &trades(&a, &outcome), cmd.time, out);
-        self.release_auction(&a, &held, &paid, outcome.sold);
+        let disposal = self.disposals.remove(&auction_id);
+        let trades = trades(&a, &outcome);
+        let paid = self.settle_auction(&a, auction_id, &trades, cmd.time, out);
+        self.release_auction(&a, &held, &paid, outcome.sold, disposal.is_some());
         self.report_close(&a, auction_id, &outcome, cmd.time, out);
+        if let Some(pledge) = disposal {
+            self.after_disposal(pledge, auction_id, &trades, out);
+        }
         out.push(Self::auction_done(cmd, auction_id));
         Ok(())
     }
@@ -125,13 +130,15 @@ impl Exchange {
     }
 
     /// Releases what each bidder held beyond what it paid, takes the bids and the offer out of
-    /// the open quantities, and returns the unsold lots to the seller.
+    /// the open quantities, and returns the unsold lots to the seller (to its pledge, for a
+    /// disposal).
     fn release_auction(
         &mut self,
         a: &Auction,
         held: &[(AccountId, Cash)],
         paid: &BTreeMap<AccountId, Cash>,
         sold: Qty,
+        disposal: bool,
     ) {
         let m = a.market;
         for &(bidder, cash) in held {
@@ -149,7 +156,12 @@ impl Exchange {
         }
         let t = &a.terms;
         let unsold = t.offer.checked_sub(sold).expect("sold within the offer");
-        if !unsold.is_zero() {
+        if unsold.is_zero() {
+        } else if disposal {
+            self.ledger
+                .return_to_pledge(t.seller, t.instrument, unsold)
+                .expect("the offer was held");
+        } else {
             self.ledger
                 .unlock(t.seller, t.instrument, unsold)
                 .expect("the offer was held");

@@ -26,6 +26,8 @@ mod bid;
 mod close;
 mod open;
 
+pub(crate) use open::notice;
+
 use ecomatch_engine::auction::sealed::{self, Format};
 use ecomatch_engine::id::{AccountId, AuctionId, BidId, InstrumentId};
 use ecomatch_engine::quantity::{Cash, Price, Qty};

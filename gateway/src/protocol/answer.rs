@@ -47,8 +47,8 @@ pub struct AccountView {
     pub status: AccountStatus,
     /// Its cash.
     pub cash: CashBalance,
-    /// Every instrument it holds lots of, in market order.
-    pub holdings: Vec<(InstrumentId, LotBalance)>,
+    /// Every instrument it holds lots of, in market order, with its pledged lots.
+    pub holdings: Vec<(InstrumentId, LotBalance, Qty)>,
     /// In a sharded market, each shard's part (the fields above are then their sum).
     pub sub_accounts: Option<Vec<SubAccount>>,
 }
@@ -86,6 +86,14 @@ pub enum Answer {
     Accounts(Vec<AccountView>),
     /// `get_orders`: the sender's open orders, in id order.
     Orders(Vec<OpenOrderView>),
+    /// `get_pledges`: the sender's pledges as pledgor or pledgee (an operator's: all), in id
+    /// order.
+    Pledges(
+        Vec<(
+            ecomatch_engine::id::PledgeId,
+            ecomatch_exchange::pledge::Pledge,
+        )>,
+    ),
 }
 
 /// Answers `query` of `actor` from the exchange's state. The query was converted against the
@@ -116,6 +124,18 @@ pub fn answer(ex: &Exchange, actor: AccountId, query: &Query) -> Answer {
                 .collect(),
         ),
         Query::Orders => Answer::Orders(ex.open_orders(actor)),
+        Query::Pledges => {
+            let operator = ex
+                .ledger()
+                .account(actor)
+                .is_ok_and(|a| a.kind == ecomatch_risk::account::AccountKind::Operator);
+            Answer::Pledges(
+                ex.pledges()
+                    .filter(|(_, p)| operator || p.pledgor == actor || p.pledgee == actor)
+                    .map(|(id, p)| (id, *p))
+                    .collect(),
+            )
+        }
         Query::Gep { instrument } => Answer::Gep(GepView {
             instrument,
             counties: ex
@@ -145,7 +165,8 @@ fn account(ex: &Exchange, id: AccountId) -> AccountView {
         .map(|l| l.instrument.spec().id)
         .filter_map(|i| {
             let b = ledger.holding(id, i).ok()?;
-            (!b.total().is_zero()).then_some((i, b))
+            let pledged = ledger.pledged(id, i);
+            (!b.total().is_zero() || !pledged.is_zero()).then_some((i, b, pledged))
         })
         .collect();
     AccountView {

@@ -4,12 +4,10 @@
 //! whose instrument only the state knows; they leave the edge as a [`Pending`] draft with
 //! their decimals read, and the core converts them with that instrument's tick and lot.
 
-use core::str::FromStr;
-
 use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
 use ecomatch_engine::book::{Phase, Side, Stp, Tif};
 use ecomatch_engine::id::{AccountId, AuctionId, BidId, BlockId, InstrumentId, OrderId};
-use ecomatch_engine::quantity::{Cash, ConvertError, Price, Qty};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_exchange::catalog::{Catalog, Product};
 use ecomatch_exchange::command::AuctionTerms;
 use ecomatch_exchange::sealed::DEFAULT_LIMIT_BPS;
@@ -19,6 +17,7 @@ use ecomatch_risk::gate::GepRecord;
 use rust_decimal::Decimal;
 
 use super::error::{EdgeCode, EdgeError};
+use super::field::{account, converted, decimal, id_of, instrument, lots, qty, ticks};
 use super::format::parse_time;
 use super::request::{
     AmendBidReq, AmendReq, CashReq, FormatW, KindW, NewOrderReq, OpenAuctionReq, PhaseW, QtyReq,
@@ -67,27 +66,9 @@ pub enum Pending {
         /// The new quantity.
         qty: Option<Decimal>,
     },
-}
-
-fn instrument<'c>(catalog: &'c Catalog, s: &str) -> Result<&'c Product, EdgeError> {
-    InstrumentId::new(s)
-        .ok()
-        .and_then(|id| catalog.product(id))
-        .ok_or_else(|| {
-            EdgeError::new(
-                EdgeCode::UnknownInstrument,
-                format!("instrument {s} does not exist"),
-            )
-        })
-}
-
-fn account(catalog: &Catalog, s: &str) -> Result<AccountId, EdgeError> {
-    catalog.find(s).ok_or_else(|| {
-        EdgeError::new(
-            EdgeCode::UnknownAccount,
-            format!("account {s} does not exist"),
-        )
-    })
+    /// `release_pledge` and `enforce_pledge`: quantities and prices in the pledged
+    /// instrument's lots and ticks.
+    Pledge(super::pledge::PendingPledge),
 }
 
 /// `get_book`: the instrument, and a depth inside the contract's 1–100 levels.
@@ -105,49 +86,8 @@ fn book_query(catalog: &Catalog, r: &super::request::BookReq) -> Result<Query, E
     })
 }
 
-fn decimal(field: &str, s: &str) -> Result<Decimal, EdgeError> {
-    let ok = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
-    ok.then(|| Decimal::from_str(s).ok())
-        .flatten()
-        .ok_or_else(|| {
-            EdgeError::new(
-                EdgeCode::BadDecimal,
-                format!("{field}: {s:?} is not a plain decimal number"),
-            )
-        })
-}
-
-fn converted<T>(field: &str, r: Result<T, ConvertError>) -> Result<T, EdgeError> {
-    r.map_err(|e| {
-        let code = match (field, e) {
-            (_, ConvertError::Negative) => EdgeCode::NegativeValue,
-            (_, ConvertError::TooLarge | ConvertError::BadStep) => EdgeCode::ValueTooLarge,
-            ("price", ConvertError::NotMultiple { .. }) => EdgeCode::PriceNotOnTick,
-            ("amount", ConvertError::NotMultiple { .. }) => EdgeCode::AmountNotInFen,
-            (_, ConvertError::NotMultiple { .. }) => EdgeCode::QtyNotOnLot,
-        };
-        EdgeError::new(code, format!("{field}: {e}"))
-    })
-}
-
-/// A price read, in the product's ticks.
-fn ticks(p: &Product, d: Decimal) -> Result<Price, EdgeError> {
-    converted("price", Price::from_decimal(d, p.tick))
-}
-
-/// A quantity read, in the product's lots.
-fn lots(p: &Product, field: &str, d: Decimal) -> Result<Qty, EdgeError> {
-    converted(field, Qty::from_decimal(d, p.lot))
-}
-
 fn price(p: &Product, s: &str) -> Result<Price, EdgeError> {
     ticks(p, decimal("price", s)?)
-}
-
-fn qty(p: &Product, field: &str, s: &str) -> Result<Qty, EdgeError> {
-    lots(p, field, decimal(field, s)?)
 }
 
 /// The amount of a deposit or withdrawal in a market of `shards` shards.
@@ -169,12 +109,6 @@ impl CashReq {
     pub fn shard(&self) -> u32 {
         self.shard.unwrap_or(0)
     }
-}
-
-/// An id: a decimal string.
-fn id_of(field: &str, code: EdgeCode, s: &str) -> Result<u64, EdgeError> {
-    s.parse::<u64>()
-        .map_err(|_| EdgeError::new(code, format!("{field} {s:?} is not an id")))
 }
 
 fn order_id(s: &str) -> Result<OrderId, EdgeError> {
@@ -249,6 +183,23 @@ pub fn convert(catalog: &Catalog, shards: u32, req: &Request) -> Result<Draft, E
         Request::GetAccount(_) => return Ok(Draft::Query(Query::Account)),
         Request::GetAccounts(_) => return Ok(Draft::Query(Query::Accounts)),
         Request::GetOrders(_) => return Ok(Draft::Query(Query::Orders)),
+        Request::GetPledges(_) => return Ok(Draft::Query(Query::Pledges)),
+        Request::RegisterPledge(r) => super::pledge::register(catalog, r)?,
+        Request::ConfirmPledge(r) => Command::ConfirmPledge {
+            pledge_id: super::pledge::pledge_id(&r.pledge_id)?,
+        },
+        Request::DeclinePledge(r) => Command::DeclinePledge {
+            pledge_id: super::pledge::pledge_id(&r.pledge_id)?,
+        },
+        Request::WithdrawEnforcement(r) => Command::WithdrawEnforcement {
+            pledge_id: super::pledge::pledge_id(&r.pledge_id)?,
+        },
+        Request::ReleasePledge(r) => {
+            return Ok(Draft::Pending(Pending::Pledge(super::pledge::release(r)?)));
+        }
+        Request::EnforcePledge(r) => {
+            return Ok(Draft::Pending(Pending::Pledge(super::pledge::enforce(r)?)));
+        }
         Request::GetGep(r) => {
             return Ok(Draft::Query(Query::Gep {
                 instrument: instrument(catalog, &r.instrument)?.id,
@@ -542,6 +493,7 @@ impl Pending {
                 };
                 Command::AmendBid { bid_id, price, qty }
             }
+            Self::Pledge(p) => p.resolve(ex)?,
         })
     }
 }

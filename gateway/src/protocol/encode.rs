@@ -17,16 +17,8 @@ use rust_decimal::Decimal;
 
 use super::answer::{AccountView, Answer, BookView, GepView};
 use super::error::EdgeError;
-use super::format::hex;
+use super::format::{hex, product};
 use super::message::{self as m, Body, Shown, Time};
-
-/// The product of an instrument an output names: the exchange names only what it lists, and
-/// the catalogue lists everything of the market.
-fn product(catalog: &Catalog, id: InstrumentId) -> &Product {
-    catalog
-        .product(id)
-        .expect("outputs name listed instruments")
-}
 
 /// The name of a recipient: an account's name, or `public`.
 pub fn recipient(catalog: &Catalog, to: Recipient) -> std::borrow::Cow<'_, str> {
@@ -52,6 +44,7 @@ fn holding(p: &Product, b: LotBalance) -> m::Holding {
         instrument: Shown(p.id),
         available: p.qty(b.available),
         held: p.qty(b.held),
+        pledged: None,
     }
 }
 
@@ -90,6 +83,8 @@ pub fn body(catalog: &Catalog, out: &Output, context: Option<InstrumentId>) -> B
         Message::Bid(b) => bid(catalog, &b),
         Message::SealedFill(f) => sealed_fill(catalog, &f),
         Message::AuctionOpened(n) => opened(catalog, &n, seq),
+        Message::Pledge(r) => super::pledge::report(catalog, &r),
+        Message::Disposal(d) => super::pledge::disposal(catalog, &d, seq),
         Message::AuctionResult(r) => result(catalog, &r, seq),
         Message::SealedTrade {
             instrument,
@@ -200,7 +195,9 @@ fn market_data(catalog: &Catalog, msg: &Message, seq: u64) -> Body {
         | Message::AuctionOpened(_)
         | Message::SealedTrade { .. }
         | Message::Allocation { .. }
-        | Message::AuctionResult(_) => unreachable!("body() encodes these itself"),
+        | Message::AuctionResult(_)
+        | Message::Pledge(_)
+        | Message::Disposal(_) => unreachable!("body() encodes these itself"),
     }
 }
 
@@ -472,6 +469,12 @@ pub fn answer(catalog: &Catalog, a: &Answer) -> Body {
         Answer::Orders(list) => Body::Orders(m::Orders {
             orders: list.iter().map(|o| open_order(catalog, o)).collect(),
         }),
+        Answer::Pledges(list) => Body::Pledges(m::Pledges {
+            pledges: list
+                .iter()
+                .map(|(id, p)| super::pledge::entry(catalog, *id, p))
+                .collect(),
+        }),
     }
 }
 
@@ -524,7 +527,13 @@ fn account(catalog: &Catalog, v: &AccountView) -> Body {
         holdings: v
             .holdings
             .iter()
-            .map(|&(i, b)| holding(product(catalog, i), b))
+            .map(|&(i, b, pledged)| {
+                let p = product(catalog, i);
+                m::Holding {
+                    pledged: (!pledged.is_zero()).then(|| p.qty(pledged)),
+                    ..holding(p, b)
+                }
+            })
             .collect(),
         sub_accounts: v.sub_accounts.as_ref().map(|subs| {
             subs.iter()

@@ -91,6 +91,8 @@ edge_codes! {
     BadAuctionId => "BAD_AUCTION_ID",
     /// A malformed bid id.
     BadBidId => "BAD_BID_ID",
+    /// A malformed pledge id.
+    BadPledgeId => "BAD_PLEDGE_ID",
     /// A seed that is not 64 hexadecimal digits.
     BadSeed => "BAD_SEED",
     /// A command sent to a standby, which serves market data and queries only.

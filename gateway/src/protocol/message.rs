@@ -103,6 +103,9 @@ pub struct Holding {
     pub instrument: Code,
     pub available: Decimal,
     pub held: Decimal,
+    /// In an `account` answer, the lots pledged, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pledged: Option<Decimal>,
 }
 
 /// `account_status`.
@@ -337,6 +340,41 @@ pub struct Orders {
     pub orders: Vec<Order>,
 }
 
+/// `pledge`: a pledge after a change, to its pledgor and its pledgee.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pledge {
+    pub pledge_id: Shown<ecomatch_engine::id::PledgeId>,
+    pub pledgor: String,
+    pub pledgee: String,
+    pub instrument: Code,
+    pub qty: Decimal,
+    pub secured_amount: Decimal,
+    pub maturity: Time,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auction_id: Option<Shown<AuctionId>>,
+    pub recovered: Decimal,
+}
+
+/// `pledges`, the answer to `get_pledges`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pledges {
+    pub pledges: Vec<Pledge>,
+}
+
+/// `disposal`: a disposal auction of pledged lots opened, withdrawn or closed (public).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Disposal {
+    pub instrument: Code,
+    pub seq: u64,
+    pub pledge_id: Shown<ecomatch_engine::id::PledgeId>,
+    pub auction_id: Shown<AuctionId>,
+    pub pledgee: String,
+    pub status: &'static str,
+    pub offer: Decimal,
+    pub sold: Decimal,
+}
+
 /// One account of `directory`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Listing {
@@ -549,6 +587,12 @@ bodies! {
     Orders(Orders) => "orders",
     /// The answer to `get_directory`.
     Directory(Directory) => "directory",
+    /// A pledge after a change.
+    Pledge(Pledge) => "pledge",
+    /// The answer to `get_pledges`.
+    Pledges(Pledges) => "pledges",
+    /// A disposal auction of pledged lots.
+    Disposal(Disposal) => "disposal",
     /// A session's login.
     Login(Login) => "login",
     /// The answer to `ping`.

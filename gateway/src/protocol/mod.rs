@@ -12,8 +12,10 @@ mod answer;
 mod convert;
 mod encode;
 mod error;
+mod field;
 mod format;
 pub mod message;
+mod pledge;
 mod req_id;
 mod request;
 

@@ -79,6 +79,20 @@ pub enum Request {
     GetOrders(Empty),
     /// Query: every county's record and trading of a GEP indicator.
     GetGep(InstrumentReq),
+    /// Pledge lots to a pledgee.
+    RegisterPledge(RegisterPledgeReq),
+    /// The pledgee confirms a pending pledge.
+    ConfirmPledge(PledgeRef),
+    /// The pledgee declines a pending pledge, or the pledgor withdraws it.
+    DeclinePledge(PledgeRef),
+    /// The pledgee releases lots of a pledge.
+    ReleasePledge(ReleasePledgeReq),
+    /// The pledgee (or an operator) enforces a matured pledge.
+    EnforcePledge(EnforcePledgeReq),
+    /// The pledgee (or an operator) withdraws an enforcement.
+    WithdrawEnforcement(PledgeRef),
+    /// Query: the sender's pledges (an operator's: all).
+    GetPledges(Empty),
 }
 
 impl Request {
@@ -128,6 +142,13 @@ impl Request {
             Self::GetAccounts(_) => "get_accounts",
             Self::GetOrders(_) => "get_orders",
             Self::GetGep(_) => "get_gep",
+            Self::RegisterPledge(_) => "register_pledge",
+            Self::ConfirmPledge(_) => "confirm_pledge",
+            Self::DeclinePledge(_) => "decline_pledge",
+            Self::ReleasePledge(_) => "release_pledge",
+            Self::EnforcePledge(_) => "enforce_pledge",
+            Self::WithdrawEnforcement(_) => "withdraw_enforcement",
+            Self::GetPledges(_) => "get_pledges",
             Self::OpenSealedAuction(_) => "open_sealed_auction",
             Self::SealedBid(_) => "sealed_bid",
             Self::AmendBid(_) => "amend_bid",
@@ -165,6 +186,12 @@ impl Request {
             Self::OpenSealedAuction(r) => Instrument(&r.instrument),
             Self::GetBook(r) => Instrument(&r.instrument),
             Self::GetGep(r) => Instrument(&r.instrument),
+            Self::RegisterPledge(r) => Instrument(&r.instrument),
+            Self::ConfirmPledge(r) | Self::DeclinePledge(r) | Self::WithdrawEnforcement(r) => {
+                Id(&r.pledge_id)
+            }
+            Self::ReleasePledge(r) => Id(&r.pledge_id),
+            Self::EnforcePledge(r) => Id(&r.pledge_id),
             Self::CancelOrder(r) | Self::OperatorCancel(r) => Id(&r.order_id),
             Self::AmendOrder(r) => Id(&r.order_id),
             Self::AcceptBlock(r) | Self::DeclineBlock(r) => Id(&r.block_id),
@@ -177,7 +204,8 @@ impl Request {
             | Self::Kill(_)
             | Self::GetAccount(_)
             | Self::GetAccounts(_)
-            | Self::GetOrders(_) => Every,
+            | Self::GetOrders(_)
+            | Self::GetPledges(_) => Every,
         }
     }
 }
@@ -198,6 +226,8 @@ pub enum Query {
     Accounts,
     /// The sender's open orders.
     Orders,
+    /// The sender's pledges, as pledgor or pledgee (an operator's: all).
+    Pledges,
     /// Every county's GEP record and trading of a GEP indicator.
     Gep {
         /// The indicator.
@@ -307,6 +337,41 @@ pub struct ProposeBlockReq {
     pub(super) price: String,
     pub(super) qty: String,
     pub(super) expires_at: Value,
+}
+
+/// `register_pledge`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterPledgeReq {
+    pub(super) pledgee: String,
+    pub(super) instrument: String,
+    pub(super) qty: String,
+    pub(super) secured_amount: String,
+    pub(super) maturity: Value,
+}
+
+/// `confirm_pledge`, `decline_pledge`, `withdraw_enforcement`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeRef {
+    pub(super) pledge_id: String,
+}
+
+/// `release_pledge`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleasePledgeReq {
+    pub(super) pledge_id: String,
+    pub(super) qty: String,
+}
+
+/// `enforce_pledge`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnforcePledgeReq {
+    pub(super) pledge_id: String,
+    pub(super) reserve: String,
+    pub(super) closes_at: Value,
 }
 
 /// `accept_block`, `decline_block`.

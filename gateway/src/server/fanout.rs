@@ -109,6 +109,17 @@ pub fn merge(catalog: &Catalog, answers: Vec<Answer>) -> Answer {
             orders.sort_unstable_by_key(|o| o.id);
             Answer::Orders(orders)
         }
+        Some(Answer::Pledges(_)) => {
+            let mut pledges: Vec<_> = answers
+                .into_iter()
+                .flat_map(|a| match a {
+                    Answer::Pledges(v) => v,
+                    _ => Vec::new(),
+                })
+                .collect();
+            pledges.sort_unstable_by_key(|(id, _)| *id);
+            Answer::Pledges(pledges)
+        }
         _ => merge_accounts(catalog, answers),
     }
 }
@@ -151,7 +162,7 @@ pub fn merge_accounts(catalog: &Catalog, answers: Vec<Answer>) -> Answer {
     }
     merged
         .holdings
-        .sort_by_key(|(i, _)| catalog.rank(*i).unwrap_or(usize::MAX));
+        .sort_by_key(|(i, _, _)| catalog.rank(*i).unwrap_or(usize::MAX));
     merged.sub_accounts = Some(subs);
     Answer::Account(merged)
 }
@@ -196,13 +207,13 @@ mod tests {
                 sub_accounts: None,
             })
         };
-        let home = view(cash(10_050, 0), vec![(oj, lots(100, 0))]);
-        let other = view(cash(1_000, 225), vec![(ls, lots(5, 1))]);
+        let home = view(cash(10_050, 0), vec![(oj, lots(100, 0), Qty::ZERO)]);
+        let other = view(cash(1_000, 225), vec![(ls, lots(5, 1), Qty::from_lots(2))]);
         let Answer::Account(m) = merge_accounts(catalog, vec![home, other]) else {
             panic!("an account answer");
         };
         assert_eq!(m.cash, cash(11_050, 225));
-        let order: Vec<InstrumentId> = m.holdings.iter().map(|(i, _)| *i).collect();
+        let order: Vec<InstrumentId> = m.holdings.iter().map(|(i, _, _)| *i).collect();
         assert_eq!(order, [ls, oj]);
         let subs = m.sub_accounts.expect("sub-accounts");
         assert_eq!(subs[1].cash, cash(1_000, 225));

@@ -1,0 +1,290 @@
+//! Enforcement: the public disposal of defaulted collateral (逾期贷款抵质押物公开处置).
+//!
+//! From the maturity on, the pledgee (or an operator) enforces an active pledge: the exchange
+//! opens a sealed-bid auction of the pledged lots with the pledgor as the seller, on the
+//! platform's terms, not the pledgee's: a uniform price, time priority at the clearing price
+//! (the rule of judicial auctions; it needs no secret seed, so the seed, derived from the
+//! pledge and the command, only fills the notice), no purchase limits (a disposal wants every
+//! buyer), and an undersubscribed auction sells what the bids cover at the reserve. The
+//! reserve and the close are the enforcer's. The pledgor cannot stop it; the pledgee can
+//! withdraw the enforcement before the close (the loan was repaid), which cancels the auction
+//! and returns the lots to the pledge.
+//!
+//! At the close (by the operator, as every auction) the lots settle to the winners and the
+//! proceeds to the pledgor as for any seller, then the waterfall pays them out: the fees are
+//! already taken, the pledgee is paid up to what the pledge still secures, and the rest stays
+//! the pledgor's. Lots that did not sell return to the pledge, which is active again (a second
+//! round, usually at a lower reserve); a pledge with no lots left is `disposed`.
+//!
+//! What is public: that the auction disposes of a pledge and who the pledgee is (a buyer is
+//! entitled to know the legal basis of a forced sale, and the announcements of such sales name
+//! the creditor), the auction's terms and result as for any auction. Never the loan: the
+//! secured amount, the maturity and the waterfall's split go to the two parties only.
+
+use ecomatch_engine::auction::sealed::{Format, TieBreak, Undersubscribed};
+use ecomatch_engine::book::Side;
+use ecomatch_engine::id::{AccountId, AuctionId, PledgeId, Timestamp};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
+use ecomatch_risk::account::AccountKind;
+use ecomatch_risk::fee;
+use sha2::{Digest, Sha256};
+
+use super::{DisposalNotice, DisposalStatus, Pledge, PledgeError, PledgeStatus};
+use crate::command::{AuctionTerms, Sequenced};
+use crate::output::{Message, Output, Reject};
+use crate::reject::SealedError;
+use crate::report::{AuctionResult, BidReason, BidReport, BidStatus};
+use crate::state::{Auction, Exchange};
+
+/// No purchase limit: 100 % of the offer.
+const WHOLE_OFFER_BPS: u16 = 10_000;
+
+impl Exchange {
+    pub(super) fn enforce(
+        &mut self,
+        cmd: &Sequenced,
+        id: PledgeId,
+        reserve: Price,
+        closes: Timestamp,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Reject> {
+        let p = self.enforceable(cmd.actor, id)?;
+        match p.status {
+            PledgeStatus::Active => {}
+            PledgeStatus::Enforcing => return Err(PledgeError::EnforcementOpen.into()),
+            _ => return Err(PledgeError::NotActive.into()),
+        }
+        if cmd.time < p.maturity {
+            return Err(PledgeError::NotMatured.into());
+        }
+        if closes <= cmd.time {
+            return Err(SealedError::BadWindow.into());
+        }
+        if reserve.ticks() == 0 {
+            return Err(SealedError::BadReserve.into());
+        }
+        let terms = disposal_terms(&p, id, cmd, reserve, closes);
+        self.ledger.offer_pledged(p.pledgor, p.instrument, p.qty)?;
+        self.next_auction = self.ids.after(self.next_auction);
+        let auction_id = AuctionId(self.next_auction);
+        let auction = Auction {
+            market: p.market,
+            terms,
+            bids: std::collections::BTreeMap::new(),
+        };
+        self.auctions.insert(auction_id, auction);
+        self.add_open(p.pledgor, p.market, Side::Sell, i128::from(p.qty.lots()));
+        self.disposals.insert(auction_id, id);
+        let e = self.pledges.get_mut(&id).expect("checked above");
+        e.status = PledgeStatus::Enforcing;
+        e.auction = Some(auction_id);
+        if !Self::is_party(cmd.actor, &p) {
+            out.push(Self::auction_done(cmd, auction_id));
+        }
+        self.report_pledge(id, Some(cmd.actor), out);
+        self.tell_holding(p.pledgor, p.instrument, out);
+        let notice = disposal_notice(&p, id, auction_id, DisposalStatus::Opened, Qty::ZERO);
+        out.push(self.public(p.market, Message::Disposal(notice)));
+        let opened = crate::sealed::notice(auction_id, &terms);
+        out.push(self.public(p.market, Message::AuctionOpened(opened)));
+        Ok(())
+    }
+
+    /// The pledgee (or an operator) withdraws an enforcement before the close: the auction is
+    /// canceled, every bid's collateral released, and the lots return to the pledge.
+    pub(super) fn withdraw_enforcement(
+        &mut self,
+        cmd: &Sequenced,
+        id: PledgeId,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Reject> {
+        let p = self.enforceable(cmd.actor, id)?;
+        let Some(auction_id) = p.auction.filter(|_| p.status == PledgeStatus::Enforcing) else {
+            return Err(PledgeError::NoEnforcement.into());
+        };
+        let a = self
+            .auctions
+            .remove(&auction_id)
+            .expect("an enforcing pledge has its auction");
+        self.disposals.remove(&auction_id);
+        if !Self::is_party(cmd.actor, &p) {
+            out.push(Self::auction_done(cmd, auction_id));
+        }
+        self.cancel_bids(&a, auction_id, out);
+        self.ledger
+            .return_to_pledge(p.pledgor, p.instrument, p.qty)
+            .expect("the offer was the pledge's");
+        self.add_open(p.pledgor, p.market, Side::Sell, -i128::from(p.qty.lots()));
+        let e = self.pledges.get_mut(&id).expect("checked above");
+        e.status = PledgeStatus::Active;
+        e.auction = None;
+        self.report_pledge(id, Some(cmd.actor), out);
+        self.tell_holding(p.pledgor, p.instrument, out);
+        let notice = disposal_notice(&p, id, auction_id, DisposalStatus::Withdrawn, Qty::ZERO);
+        out.push(self.public(p.market, Message::Disposal(notice)));
+        let bidders = a.bidders().len() as u32;
+        let total_bid = Qty::from_lots(a.bids.values().map(|b| b.qty.lots()).sum());
+        let result = AuctionResult {
+            auction_id,
+            instrument: p.instrument,
+            status: ecomatch_engine::auction::sealed::Status::Canceled,
+            clearing_price: None,
+            sold: Qty::ZERO,
+            offer: a.terms.offer,
+            total_bid,
+            bidders,
+            winners: 0,
+            seed: a.terms.seed,
+            time: cmd.time,
+        };
+        out.push(self.public(p.market, Message::AuctionResult(result)));
+        Ok(())
+    }
+
+    /// Cancels every bid of a withdrawn disposal, releasing its bidder's collateral.
+    fn cancel_bids(&mut self, a: &Auction, auction_id: AuctionId, out: &mut Vec<Output>) {
+        for bidder in a.bidders() {
+            let held = self.held_collateral(a, bidder);
+            if held > Cash::ZERO {
+                self.ledger
+                    .release_cash(bidder, held)
+                    .expect("the collateral was held");
+            }
+            let bid: u64 = a.bids_of(bidder).map(|(_, b)| b.qty.lots()).sum();
+            self.add_open(bidder, a.market, Side::Buy, -i128::from(bid));
+        }
+        for (&(bidder, bid_id), b) in &a.bids {
+            self.bid_index.remove(&bid_id);
+            let report = BidReport {
+                auction_id,
+                bid_id,
+                instrument: a.terms.instrument,
+                price: b.price,
+                qty: b.qty,
+                filled: Qty::ZERO,
+                status: BidStatus::Canceled,
+                reason: Some(BidReason::AuctionCanceled),
+                collateral: Cash::ZERO,
+            };
+            out.push(Self::tell(bidder, false, Message::Bid(report)));
+        }
+    }
+
+    /// After a disposal's close: the waterfall pays the pledgee up to what is secured from the
+    /// pledgor's net proceeds (the fees are taken already), the lots sold leave the pledge.
+    pub(crate) fn after_disposal(
+        &mut self,
+        id: PledgeId,
+        auction_id: AuctionId,
+        trades: &[(AccountId, Price, Qty)],
+        out: &mut Vec<Output>,
+    ) {
+        let p = self.pledges[&id];
+        let l = &self.markets[p.market as usize].listing;
+        let (per, bps) = (l.instrument.cash_per_tick_lot(), l.fee_bps);
+        let mut net = Cash::ZERO;
+        let mut sold = Qty::ZERO;
+        for &(_, price, qty) in trades {
+            let c = fee::trade(price, qty, per, bps).expect("it settled");
+            let proceeds = c
+                .amount
+                .checked_sub(c.fee)
+                .expect("a fee is below its amount");
+            net = net.checked_add(proceeds).expect("the proceeds were paid");
+            sold = sold.checked_add(qty).expect("sold within the offer");
+        }
+        let pay = net.min(p.secured);
+        if pay > Cash::ZERO {
+            self.ledger
+                .transfer_cash(p.pledgor, p.pledgee, pay)
+                .expect("the pledgor has just received the proceeds");
+        }
+        let e = self
+            .pledges
+            .get_mut(&id)
+            .expect("a disposal's pledge is registered");
+        e.secured = e
+            .secured
+            .checked_sub(pay)
+            .expect("paid at most what is secured");
+        e.recovered = e.recovered.checked_add(pay).expect("within the loan");
+        e.qty = e.qty.checked_sub(sold).expect("sold within the pledge");
+        e.auction = None;
+        e.status = if e.qty.is_zero() {
+            PledgeStatus::Disposed
+        } else {
+            PledgeStatus::Active
+        };
+        for party in [p.pledgor, p.pledgee] {
+            let balance = self.ledger.cash(party).expect("a party is an account");
+            out.push(Self::tell(party, false, Message::Cash(balance)));
+        }
+        self.report_pledge(id, None, out);
+        let notice = disposal_notice(&p, id, auction_id, DisposalStatus::Closed, sold);
+        out.push(self.public(p.market, Message::Disposal(notice)));
+    }
+
+    /// A pledge the actor may enforce: its pledgee's, or any for an operator.
+    fn enforceable(&self, actor: AccountId, id: PledgeId) -> Result<Pledge, Reject> {
+        let operator = self
+            .ledger
+            .account(actor)
+            .is_ok_and(|a| a.kind == AccountKind::Operator);
+        self.pledges
+            .get(&id)
+            .copied()
+            .filter(|p| operator || p.pledgee == actor)
+            .ok_or_else(|| PledgeError::Unknown.into())
+    }
+
+    fn is_party(actor: AccountId, p: &Pledge) -> bool {
+        actor == p.pledgor || actor == p.pledgee
+    }
+}
+
+/// The platform's terms of a disposal (see the module's notes).
+fn disposal_terms(
+    p: &Pledge,
+    id: PledgeId,
+    cmd: &Sequenced,
+    reserve: Price,
+    closes: Timestamp,
+) -> AuctionTerms {
+    let mut h = Sha256::new();
+    h.update(b"ecomatch disposal");
+    h.update(id.0.to_le_bytes());
+    h.update(cmd.seq.0.to_le_bytes());
+    AuctionTerms {
+        instrument: p.instrument,
+        seller: p.pledgor,
+        offer: p.qty,
+        reserve,
+        cap: None,
+        format: Format::Uniform,
+        tie_break: TieBreak::Time,
+        bidder_limit_bps: WHOLE_OFFER_BPS,
+        group_limit_bps: WHOLE_OFFER_BPS,
+        undersubscribed: Undersubscribed::SellAtReserve,
+        opens: cmd.time,
+        closes,
+        seed: h.finalize().into(),
+    }
+}
+
+fn disposal_notice(
+    p: &Pledge,
+    id: PledgeId,
+    auction_id: AuctionId,
+    status: DisposalStatus,
+    sold: Qty,
+) -> DisposalNotice {
+    DisposalNotice {
+        pledge_id: id,
+        instrument: p.instrument,
+        auction_id,
+        pledgee: p.pledgee,
+        status,
+        offer: p.qty,
+        sold,
+    }
+}
