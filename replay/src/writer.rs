@@ -53,6 +53,10 @@ pub struct LogWriter {
     io: Box<dyn SegmentIo>,
     /// A write or fsync failed: nothing more is accepted.
     stopped: bool,
+    /// The end of what the last successful `commit` or `sync` acknowledged: (segment, length).
+    /// A rotation writes the records before it without acknowledging them; a failure cuts the
+    /// log back to here.
+    acked: (u64, u64),
 }
 
 fn sync_dir(dir: &Path) -> Result<(), LogError> {
@@ -110,6 +114,7 @@ impl LogWriter {
             max_segment,
             io: Box::new(Direct),
             stopped: false,
+            acked: (index, end.last_len),
         })
     }
 
@@ -159,6 +164,7 @@ impl LogWriter {
             max_segment,
             io: Box::new(Direct),
             stopped: false,
+            acked: (index, initial.len() as u64),
         })
     }
 
@@ -236,6 +242,7 @@ impl LogWriter {
         // The record being pushed is already encoded in `payload`: keep it, and the I/O seam.
         core::mem::swap(&mut next.payload, &mut self.payload);
         core::mem::swap(&mut next.io, &mut self.io);
+        next.acked = self.acked;
         *self = next;
         Ok(())
     }
@@ -270,13 +277,16 @@ impl LogWriter {
         if let Err(source) = self.io.sync_data(&self.file) {
             return Err(self.stop(source));
         }
+        self.acked = (self.index, self.len);
         Ok(())
     }
 
     /// Writes the pending records in one write, and fsyncs them unless the policy is `Never`.
     /// When this returns, every record appended so far is durable under the policy.
     pub fn commit(&mut self) -> Result<(), LogError> {
-        self.commit_with(self.policy != FsyncPolicy::Never)
+        self.commit_with(self.policy != FsyncPolicy::Never)?;
+        self.acked = (self.index, self.len);
+        Ok(())
     }
 
     fn commit_with(&mut self, sync: bool) -> Result<(), LogError> {
@@ -302,14 +312,29 @@ impl LogWriter {
 
     /// After a failed write or fsync: the writer accepts nothing more (retrying an fsync can
     /// report success for pages the kernel already dropped), and the bytes written since the
-    /// last good commit are cut off, best effort, so that a restart recovers exactly what was
-    /// acknowledged rather than commands no client was told about. Returns the error.
+    /// last acknowledged commit are cut off, best effort, so that a restart recovers exactly
+    /// what was acknowledged rather than commands no client was told about: in this segment,
+    /// and in the segments a rotation started since (removed) and wrote before (cut back).
+    /// Returns the error.
     fn stop(&mut self, source: std::io::Error) -> LogError {
         self.stopped = true;
         self.buf.clear();
         self.pending = 0;
-        let _ = self.file.set_len(self.len);
-        let _ = self.file.sync_all();
+        let (index, len) = self.acked;
+        if index == self.index {
+            let _ = self.file.set_len(len);
+            let _ = self.file.sync_all();
+        } else {
+            for later in index + 1..=self.index {
+                let _ = std::fs::remove_file(self.dir.join(segment::file_name(later)));
+            }
+            let path = self.dir.join(segment::file_name(index));
+            if let Ok(f) = OpenOptions::new().write(true).open(&path) {
+                let _ = f.set_len(len);
+                let _ = f.sync_all();
+            }
+            let _ = sync_dir(&self.dir);
+        }
         LogError::Io {
             path: self.dir.join(segment::file_name(self.index)),
             source,

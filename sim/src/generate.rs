@@ -7,12 +7,16 @@
 
 use ecomatch_engine::book::Side;
 use ecomatch_engine::id::{AccountId, InstrumentId};
-use ecomatch_exchange::report::{BidStatus, BlockStatus, OrderStatus};
+use ecomatch_exchange::report::{
+    BidStatus, BlockStatus, DisposalStatus, OrderStatus, PledgeStatus,
+};
 use ecomatch_exchange::{Exchange, Message, Output, Recipient};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::rng::Rng;
+
+mod pledge;
 
 /// What the generator knows of an instrument.
 #[derive(Clone, Debug)]
@@ -36,6 +40,10 @@ pub struct Generator {
     blocks: Vec<(u64, AccountId, AccountId)>,
     auctions: Vec<u64>,
     bids: Vec<(u64, AccountId)>,
+    /// Pledges seen registered: (id, pledgor, pledgee).
+    pledges: Vec<(u64, AccountId, AccountId)>,
+    /// The accounts of kind pledgee.
+    pledgees: Vec<String>,
     /// Deposits in place of withdrawals (for the sharded comparison, where cash must never
     /// run short in one sub-account).
     no_withdrawals: bool,
@@ -43,8 +51,8 @@ pub struct Generator {
 
 /// How often each kind of request comes: orders, cancels, amendments, queries, operator
 /// commands, blocks, auction openings, bids, bid changes, auction closes, account statuses,
-/// malformed requests.
-const WEIGHTS: [u64; 12] = [40, 10, 8, 4, 14, 5, 4, 6, 2, 2, 2, 3];
+/// malformed requests, pledges.
+const WEIGHTS: [u64; 13] = [40, 10, 8, 4, 14, 5, 4, 6, 2, 2, 2, 3, 4];
 
 /// The start of simulated time: 2026-03-02T09:00:00Z, in ms since the epoch.
 const START_MS: u64 = 1_772_442_000_000;
@@ -69,6 +77,11 @@ impl Generator {
             .accounts()
             .map(|(id, a)| (a.name.clone(), id))
             .collect();
+        let pledgees = ledger
+            .accounts()
+            .filter(|(_, a)| a.kind == ecomatch_risk::account::AccountKind::Pledgee)
+            .map(|(_, a)| a.name.clone())
+            .collect();
         let instruments = ex
             .listings()
             .map(|l| {
@@ -92,6 +105,8 @@ impl Generator {
             blocks: Vec::new(),
             auctions: Vec::new(),
             bids: Vec::new(),
+            pledges: Vec::new(),
+            pledgees,
             no_withdrawals: false,
         }
     }
@@ -121,6 +136,12 @@ impl Generator {
                 (Recipient::Account(me), Message::Bid(b)) if b.status == BidStatus::New => {
                     remember(&mut self.bids, (b.bid_id.0, me));
                 }
+                (_, Message::Pledge(p)) if o.reply && p.status == PledgeStatus::Pending => {
+                    remember(&mut self.pledges, (p.pledge_id.0, p.pledgor, p.pledgee));
+                }
+                (_, Message::Disposal(d)) if d.status == DisposalStatus::Opened => {
+                    remember(&mut self.auctions, d.auction_id.0);
+                }
                 _ => {}
             }
         }
@@ -145,7 +166,8 @@ impl Generator {
             8 => self.amend_or_withdraw_bid(),
             9 => self.close_auction(),
             10 => self.kill_or_status(),
-            _ => return self.malformed(),
+            11 => return self.malformed(),
+            _ => self.pledge(ex),
         };
         let mut line = json!({"as": who, "at": self.now_ms});
         if let (Value::Object(l), Value::Object(b)) = (&mut line, body) {

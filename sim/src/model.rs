@@ -182,9 +182,13 @@ impl Model {
             self.cash
         );
         for (i, expected) in &self.lots {
+            // Pledged lots are still their pledgor's: conserved with the rest.
             let total: u128 = ledger
                 .accounts()
-                .map(|(a, _)| u128::from(ledger.holding(a, *i).map_or(0, |b| b.total().lots())))
+                .map(|(a, _)| {
+                    let b = ledger.holding(a, *i).map_or(0, |b| b.total().lots());
+                    u128::from(b) + u128::from(ledger.pledged(a, *i).lots())
+                })
                 .sum();
             ensure!(
                 total == *expected,

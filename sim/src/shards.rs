@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 
 use ecomatch_engine::id::{AccountId, InstrumentId, Timestamp};
 use ecomatch_engine::quantity::Cash;
-use ecomatch_exchange::report::{BidStatus, BlockStatus, OrderStatus};
+use ecomatch_exchange::report::{
+    BidStatus, BlockStatus, DisposalStatus, OrderStatus, PledgeStatus,
+};
 use ecomatch_exchange::shard::IdSpace;
 use ecomatch_exchange::{Command, Message, Output, Recipient};
 use ecomatch_gateway::config::Source;
@@ -32,7 +34,7 @@ struct Ids {
     maps: BTreeMap<&'static str, BTreeMap<u64, u64>>,
 }
 
-const ID_FIELDS: [&str; 4] = ["order_id", "block_id", "auction_id", "bid_id"];
+const ID_FIELDS: [&str; 5] = ["order_id", "block_id", "auction_id", "bid_id", "pledge_id"];
 
 impl Ids {
     /// The ids of what a command created, by kind, in the order reported.
@@ -51,6 +53,12 @@ impl Ids {
                 } => Some(("auction_id", auction_id.0)),
                 Message::Bid(b) if o.reply && b.status == BidStatus::New => {
                     Some(("bid_id", b.bid_id.0))
+                }
+                Message::Pledge(p) if o.reply && p.status == PledgeStatus::Pending => {
+                    Some(("pledge_id", p.pledge_id.0))
+                }
+                Message::Disposal(d) if d.status == DisposalStatus::Opened => {
+                    Some(("auction_id", d.auction_id.0))
                 }
                 _ => None,
             })
@@ -108,6 +116,10 @@ fn normal(msg: Message) -> Message {
         Message::Allocation { auction_id, .. } => auction_id.0 = 0,
         Message::AuctionOpened(n) => n.auction_id.0 = 0,
         Message::AuctionResult(r) => r.auction_id.0 = 0,
+        Message::Disposal(d) => {
+            d.auction_id.0 = 0;
+            d.pledge_id.0 = 0;
+        }
         _ => {}
     }
     m

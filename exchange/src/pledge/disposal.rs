@@ -3,8 +3,8 @@
 //! From the maturity on, the pledgee (or an operator) enforces an active pledge: the exchange
 //! opens a sealed-bid auction of the pledged lots with the pledgor as the seller, on the
 //! platform's terms, not the pledgee's: a uniform price, time priority at the clearing price
-//! (the rule of judicial auctions; it needs no secret seed, so the seed, derived from the
-//! pledge and the command, only fills the notice), no purchase limits (a disposal wants every
+//! (the rule of judicial auctions; it needs no secret seed, so the seed, derived from what
+//! the command says, only fills the notice), no purchase limits (a disposal wants every
 //! buyer), and an undersubscribed auction sells what the bids cover at the reserve. The
 //! reserve and the close are the enforcer's. The pledgor cannot stop it; the pledgee can
 //! withdraw the enforcement before the close (the loan was repaid), which cancels the auction
@@ -63,7 +63,7 @@ impl Exchange {
         if reserve.ticks() == 0 {
             return Err(SealedError::BadReserve.into());
         }
-        let terms = disposal_terms(&p, id, cmd, reserve, closes);
+        let terms = disposal_terms(&p, cmd, reserve, closes);
         self.ledger.offer_pledged(p.pledgor, p.instrument, p.qty)?;
         self.next_auction = self.ids.after(self.next_auction);
         let auction_id = AuctionId(self.next_auction);
@@ -243,17 +243,15 @@ impl Exchange {
 }
 
 /// The platform's terms of a disposal (see the module's notes).
-fn disposal_terms(
-    p: &Pledge,
-    id: PledgeId,
-    cmd: &Sequenced,
-    reserve: Price,
-    closes: Timestamp,
-) -> AuctionTerms {
+fn disposal_terms(p: &Pledge, cmd: &Sequenced, reserve: Price, closes: Timestamp) -> AuctionTerms {
+    // From what the command says, never from ids or sequence numbers, which a market cut into
+    // shards gives otherwise than a whole one.
     let mut h = Sha256::new();
     h.update(b"ecomatch disposal");
-    h.update(id.0.to_le_bytes());
-    h.update(cmd.seq.0.to_le_bytes());
+    h.update(cmd.time.0.to_le_bytes());
+    h.update(p.instrument.as_str().as_bytes());
+    h.update(p.pledgor.0.to_le_bytes());
+    h.update(p.qty.lots().to_le_bytes());
     AuctionTerms {
         instrument: p.instrument,
         seller: p.pledgor,
