@@ -53,6 +53,9 @@ enum Command {
         /// Print this instrument's book.
         #[arg(long)]
         book: Option<String>,
+        /// Write the pledge register (as of --to) to this CSV file.
+        #[arg(long)]
+        pledges: Option<PathBuf>,
     },
     /// End-to-end load over WebSocket on loopback: starts the server on the demo market and
     /// sweeps request rates, reporting throughput and p50/p99/p99.9 acknowledgement latency
@@ -231,6 +234,7 @@ fn main() -> Result<()> {
             verify,
             trades,
             book,
+            pledges,
         } => {
             let opts = replay::Options { to, verify, book };
             let report = replay::replay(&dir, &opts)
@@ -239,6 +243,11 @@ fn main() -> Result<()> {
                 let file = std::fs::File::create(&path)
                     .with_context(|| format!("creating {}", path.display()))?;
                 replay::write_trades_csv(&report.trades, &mut io::BufWriter::new(file))?;
+            }
+            if let Some(path) = pledges {
+                let file = std::fs::File::create(&path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                replay::write_pledges_csv(&report.exchange, &mut io::BufWriter::new(file))?;
             }
             replay::print_report(&report, &opts, &mut io::stdout().lock())?;
         }
