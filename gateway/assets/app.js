@@ -24,7 +24,10 @@ addI18n({
     wash_trade: 'Wash trade (affiliated)', auction_share: 'Auction share near limit', price_band_hit: 'Price band hit',
     far_from_reference: 'Trade far from reference', cancel_burst: 'Burst of cancels',
     gep_beyond_quota: 'GEP beyond shortfall/surplus', cleared: 'cleared', sold_at_reserve: 'sold at reserve',
-    canceled: 'canceled', kind_label: 'Kind',
+    canceled: 'canceled', kind_label: 'Kind', pledges: 'Pledge register', pledgor: 'Pledgor',
+    pledgee: 'Pledgee', secured: 'Secured (CNY)', pending: 'pending', active: 'active', enforcing: 'in disposal',
+    released: 'released', disposed: 'disposed', declined: 'declined', withdrawn: 'withdrawn', recovered: 'recovered',
+    pledge_enforced: 'Pledge enforced (disposal opened)',
   },
   zh: {
     title: 'ecomatch 生态产品交易监控', to_trade: '交易页面', instruments: '交易品种', market: '行情',
@@ -42,13 +45,18 @@ addI18n({
     confirm_close: '截止竞价 #{id} 并公布结果？', done: '已完成：{op}', bad_json: '不是 JSON 对象',
     wash_trade: '关联账户对敲', auction_share: '竞价份额接近上限', price_band_hit: '触及涨跌幅限制',
     far_from_reference: '成交价偏离基准', cancel_burst: '密集撤单', gep_beyond_quota: 'GEP 超缺口/盈余申报',
-    cleared: '已出清', sold_at_reserve: '按底价成交', canceled: '已取消', kind_label: '类型',
+    cleared: '已出清', sold_at_reserve: '按底价成交', canceled: '已取消', kind_label: '类型', pledges: '抵质押登记簿',
+    pledgor: '出质人', pledgee: '质权人', secured: '担保金额（元）', pending: '待确认', active: '有效', enforcing: '处置中',
+    released: '已解押', disposed: '已处置', declined: '已拒绝', withdrawn: '已撤回', recovered: '已受偿',
+    pledge_enforced: '质押物进入处置',
   },
 });
-const ALERT_KINDS = ['wash_trade', 'auction_share', 'price_band_hit', 'far_from_reference', 'cancel_burst', 'gep_beyond_quota'];
+const ALERT_KINDS = ['wash_trade', 'auction_share', 'price_band_hit', 'far_from_reference', 'cancel_burst', 'gep_beyond_quota',
+  'pledge_enforced'];
 const ALERTS_MAX = 1000;
 
-const O = { alerts: [], accounts: new Map(), gep: new Map(), auctions: new Map(), accountsTimer: null, gepTimer: null };
+const O = { alerts: [], accounts: new Map(), gep: new Map(), auctions: new Map(), pledges: [], accountsTimer: null,
+  gepTimer: null, pledgesTimer: null };
 
 // ---- what the exchange says -------------------------------------------------------------------
 function refreshAccounts() {
@@ -58,6 +66,10 @@ function refreshAccounts() {
     O.accounts = new Map(m.accounts.map((a) => [a.account, a]));
     schedule();
   });
+}
+function refreshPledges() {
+  if (S.role !== 'operator') return;
+  send({ op: 'get_pledges' }, (m) => { if (m.type === 'pledges') { O.pledges = m.pledges; schedule(); } });
 }
 function refreshGep() {
   if (!S.account) return;
@@ -87,6 +99,7 @@ S.hooks.sealed = (m) => { auction(m.auction_id, m.instrument).notice = m; };
 S.hooks.login = () => {
   if (S.role === 'operator') send({ op: 'subscribe', channel: 'operator' });
   refreshAccounts();
+  refreshPledges();
 };
 S.hooks.instruments = refreshGep;
 S.hooks.message = (m) => {
@@ -98,12 +111,24 @@ S.hooks.message = (m) => {
   if (m.type === 'done') notice(t('done', { op: m.op || '' }));
   if (m.to && m.to !== 'public' && ['cash', 'account_status', 'fill', 'sealed_fill', 'holding'].includes(m.type)) later('accountsTimer', refreshAccounts);
   if (m.type === 'fill' && S.markets.get(m.instrument)?.meta.family === 'gep_indicator') later('gepTimer', refreshGep);
+  if (m.type === 'pledge') later('pledgesTimer', refreshPledges);
 };
 
 // ---- rendering ----------------------------------------------------------------------------------
 function render() {
   renderInstruments(); renderMarket(); renderTape($('#tape tbody'), null, 60); renderAlerts();
-  renderAccounts(); renderGep(); renderAuctionForm(); renderAuctions();
+  renderAccounts(); renderGep(); renderAuctionForm(); renderAuctions(); renderPledges();
+}
+function renderPledges() {
+  if (S.role !== 'operator') return;
+  $('#pledges tbody').replaceChildren(...O.pledges.map((p) => {
+    const m = S.markets.get(p.instrument);
+    return el('tr', { 'data-pledge': p.pledge_id, 'data-status': p.status }, el('td', {}, p.pledge_id),
+      el('td', { class: 'ellipsis' }, who(p.pledgor)), el('td', { class: 'ellipsis' }, who(p.pledgee)),
+      el('td', { title: fmtTime(p.maturity) }, p.instrument), el('td', { class: 'num' }, m ? fmtQty(m, p.qty) : p.qty),
+      el('td', { class: 'num' }, fmtCny(p.secured_amount)),
+      el('td', {}, t(p.status), p.recovered !== '0.00' ? ` · ${t('recovered')} ${fmtCny(p.recovered)}` : ''));
+  }));
 }
 function renderInstruments() {
   $('#instruments tbody').replaceChildren(...S.order.map((id) => {

@@ -26,7 +26,12 @@ addI18n({
     proposed: 'proposed', executed: 'executed', declined: 'declined', withdrawn: 'withdrawn',
     won: 'won', partially_won: 'partly won', lost: 'lost', canceled: 'canceled', replaced: 'amended',
     new: 'open', partially_filled: 'partly filled', to_me: 'to me', by_me: 'mine', sent: 'Sent: {op}',
-    cleared: 'cleared', sold_at_reserve: 'sold at reserve',
+    cleared: 'cleared', sold_at_reserve: 'sold at reserve', pledges: 'Pledges (pledged assets)',
+    secured_amount: 'Secured (CNY)', register_pledge: 'Pledge', pledge_rule: 'Pledged lots stay yours but cannot be sold until the bank releases them. From the maturity on, the bank may have them sold in a public disposal auction: it is paid what it is still owed, the rest is yours.',
+    pending: 'pending', active: 'active', enforcing: 'in disposal', released: 'released', disposed: 'disposed',
+    confirm_pledge: 'Confirm', release: 'Release', enforce: 'Enforce', withdraw_enforcement: 'Withdraw enforcement',
+    reserve_price: 'reserve', minutes: 'min', recovered: 'recovered', pledged: 'pledged', matures: 'matures',
+    as_pledgee: 'as bank', as_pledgor: 'as pledgor',
   },
   zh: {
     title: 'ecomatch 生态产品交易', market: '行情', new_order: '委托下单', limit: '限价', market_order: '市价',
@@ -47,17 +52,23 @@ addI18n({
     none: '无', accept: '接受', decline: '拒绝', proposed: '待确认', executed: '已成交', declined: '已拒绝',
     withdrawn: '已撤回', won: '中标', partially_won: '部分中标', lost: '未中标', canceled: '已撤销',
     replaced: '已改单', new: '未成交', partially_filled: '部分成交', to_me: '发给我', by_me: '我发起',
-    sent: '已发送：{op}', cleared: '已成交', sold_at_reserve: '按底价成交',
+    sent: '已发送：{op}', cleared: '已成交', sold_at_reserve: '按底价成交', pledges: '生态资产抵质押',
+    secured_amount: '担保金额（元）', register_pledge: '申请质押', pledge_rule: '质押期间资产仍归您所有，但在银行解押前不能卖出。贷款到期未还的，银行可申请公开处置拍卖：所得先偿还银行欠款，余额归您。',
+    pending: '待确认', active: '有效', enforcing: '处置中', released: '已解押', disposed: '已处置',
+    confirm_pledge: '确认', release: '解押', enforce: '申请处置', withdraw_enforcement: '撤回处置',
+    reserve_price: '底价', minutes: '分钟', recovered: '已受偿', pledged: '质押', matures: '到期',
+    as_pledgee: '质权人', as_pledgor: '出质人',
   },
 });
 
-const P = { me: null, gep: new Map(), orders: new Map(), fills: [], auctions: new Map(),
+const P = { me: null, gep: new Map(), orders: new Map(), fills: [], auctions: new Map(), pledges: [],
   blocks: new Map(), mine: new Set(), editing: null, tradeTimes: new Map(), refreshTimer: null };
 
 // ---- what the exchange says about me ----------------------------------------------------------
 function refreshMine() {
   if (!S.account) return;
   send({ op: 'get_account' }, (m) => { if (m.type === 'account') { P.me = m; schedule(); } });
+  send({ op: 'get_pledges' }, (m) => { if (m.type === 'pledges') { P.pledges = m.pledges; schedule(); } });
   send({ op: 'get_orders' }, (m) => {
     if (m.type !== 'orders') return;
     P.orders = new Map(m.orders.map((o) => [o.order_id, o]));
@@ -100,6 +111,7 @@ function onPrivate(m) {
       break;
     }
     case 'block': P.blocks.set(m.block_id, m); refreshSoon(); break;
+    case 'pledge': refreshSoon(); break;
     case 'cash': case 'holding': case 'account_status': refreshSoon(); break;
     default: break;
   }
@@ -201,7 +213,7 @@ function sendOrder(e) {
 // ---- rendering --------------------------------------------------------------------------------
 function render() {
   renderSelectors(); renderMarket(); renderMe(); renderOrders(); renderFills(); renderSealed();
-  renderBlocks(); refreshPreview();
+  renderBlocks(); renderPledges(); refreshPreview();
 }
 function fillSelect(sel, items, keep) {
   const now = [...sel.options].map((o) => `${o.value}:${o.textContent}`).join('|');
@@ -220,6 +232,11 @@ function renderSelectors() {
   const parties = [...S.names.values()].filter((a) => a.account !== S.account && a.kind !== 'operator')
     .map((a) => [a.account, `${S.lang === 'zh' ? a.name_zh : a.name_en} (${a.account})`]);
   fillSelect($('#b-counterparty'), parties, true);
+  const banks = [...S.names.values()].filter((a) => a.kind === 'pledgee')
+    .map((a) => [a.account, `${S.lang === 'zh' ? a.name_zh : a.name_en} (${a.account})`]);
+  fillSelect($('#p-pledgee'), banks, true);
+  fillSelect($('#p-instrument'), insts, true);
+  document.body.dataset.kind = P.me ? P.me.kind : '';
 }
 function renderMarket() {
   const m = S.markets.get(S.selected);
@@ -246,7 +263,8 @@ function renderMe() {
     const m = S.markets.get(h.instrument);
     return el('tr', { 'data-instrument': h.instrument }, el('td', {}, instLabel(h.instrument)),
       el('td', { class: 'num available' }, m ? fmtQty(m, h.available) : h.available),
-      el('td', { class: 'num held' }, m ? fmtQty(m, h.held) : h.held), el('td', {}, m ? unitOf(m) : ''));
+      el('td', { class: 'num held' }, m ? fmtQty(m, h.held) : h.held),
+      el('td', {}, m ? unitOf(m) : '', h.pledged ? el('span', { class: 'pledged muted' }, ` · ${t('pledged')} ${fmtQty(m, h.pledged)}`) : ''));
   }));
   $('#gep-box').hidden = P.gep.size === 0;
   const rows = [];
@@ -373,6 +391,55 @@ function renderBlocks() {
       el('td', { class: 'num' }, fmtPx(m, b.price)), el('td', { class: 'num' }, fmtQty(m, b.qty)), el('td', {}, t(b.status)), acts);
   }));
 }
+/// My pledges, as pledgor or as bank, with what each may do now.
+function renderPledges() {
+  if (busy($('#pledges'))) return;
+  const now = Date.now();
+  $('#pledges tbody').replaceChildren(...P.pledges.map((p) => {
+    const m = S.markets.get(p.instrument);
+    const bank = p.pledgee === S.account;
+    const acts = el('td');
+    const button = (label, msg, cls) => {
+      const b = el('button', { type: 'button', class: `small ${cls || ''}` }, t(label));
+      b.onclick = () => command(msg());
+      acts.append(b, ' ');
+    };
+    const input = (cls, size, value) => el('input', { class: cls, size, value: value || '' });
+    if (bank && p.status === 'pending') {
+      button('confirm_pledge', () => ({ op: 'confirm_pledge', pledge_id: p.pledge_id }));
+      button('decline', () => ({ op: 'decline_pledge', pledge_id: p.pledge_id }), 'danger');
+    } else if (!bank && p.status === 'pending') {
+      button('withdraw', () => ({ op: 'decline_pledge', pledge_id: p.pledge_id }), 'danger');
+    } else if (bank && p.status === 'active') {
+      const q = input('release-qty', 5, p.qty);
+      acts.append(q);
+      button('release', () => ({ op: 'release_pledge', pledge_id: p.pledge_id, qty: q.value.trim() }));
+      if (Date.parse(p.maturity) <= now) {
+        const r = input('enforce-reserve', 5), mins = input('enforce-minutes', 3, '60');
+        acts.append(el('br'), `${t('reserve_price')} `, r, ` ${t('minutes')} `, mins);
+        button('enforce', () => ({ op: 'enforce_pledge', pledge_id: p.pledge_id, reserve: r.value.trim(),
+          closes_at: new Date(Date.now() + Math.max(0.05, Number(mins.value) || 60) * 60_000).toISOString() }), 'danger');
+      }
+    } else if (bank && p.status === 'enforcing') {
+      button('withdraw_enforcement', () => ({ op: 'withdraw_enforcement', pledge_id: p.pledge_id }));
+    }
+    const other = bank ? p.pledgor : p.pledgee;
+    return el('tr', { 'data-pledge': p.pledge_id, 'data-status': p.status },
+      el('td', { title: t(bank ? 'as_pledgee' : 'as_pledgor') }, p.pledge_id), el('td', { class: 'ellipsis' }, who(other)),
+      el('td', { title: `${t('matures')} ${fmtTime(p.maturity)}` }, p.instrument),
+      el('td', { class: 'num' }, m ? fmtQty(m, p.qty) : p.qty),
+      el('td', { class: 'num', title: `${t('recovered')} ${fmtCny(p.recovered)}` }, fmtCny(p.secured_amount)),
+      el('td', { class: 'pledge-status' }, t(p.status), p.recovered !== '0.00' ? ` · ${t('recovered')} ${fmtCny(p.recovered)}` : ''), acts);
+  }));
+}
+function registerPledge(e) {
+  e.preventDefault();
+  const day = $('#p-maturity').value;
+  const msg = { op: 'register_pledge', pledgee: $('#p-pledgee').value, instrument: $('#p-instrument').value,
+    qty: $('#p-qty').value.trim(), secured_amount: $('#p-secured').value.trim(),
+    maturity: day ? `${day}T00:00:00Z` : '' };
+  command(msg);
+}
 function proposeBlock(e) {
   e.preventDefault();
   const expires = new Date(Date.now() + Number($('#b-expiry').value) * 60_000).toISOString();
@@ -404,6 +471,7 @@ function init() {
   $('#order-form').onchange = refreshPreview;
   $('#fills-csv').onclick = fillsCsv;
   $('#block-form').onsubmit = proposeBlock;
+  $('#pledge-form').onsubmit = registerPledge;
   $('#logout').onclick = () => { P.me = null; P.gep.clear(); P.orders.clear(); P.fills = []; logout(); schedule(); };
   applyLang();
   connect();

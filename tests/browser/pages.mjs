@@ -8,6 +8,8 @@
 // 2. The operator opens a sealed-bid auction from the console's form, watches the bid count (never
 //    a bid's contents), closes it; the enterprise that bid on /trade sees its allocation.
 // 3. The operator console keeps its alert history across a reload, filtered by kind.
+// 3a. The cooperative pledges carbon sinks to a bank through the page; the bank confirms and
+//     releases part; the console's pledge register follows.
 // 4. Neither page scrolls sideways at 1366 × 768 or 1920 × 1080; screenshots of both pages at
 //    1366 × 768 in Chinese and English go to SCREENSHOT_DIR.
 import { chromium } from 'playwright-core';
@@ -127,6 +129,29 @@ try {
   const mine = await firm.textContent('#sealed .my-allocation');
   expect(mine.includes('400') && mine.includes('20,200.00'), `the enterprise sees its allocation at its amended price: ${mine}`);
   step(`closed; the enterprise's allocation: ${mine.trim()}`);
+
+  // A pledge through the pages: the cooperative pledges carbon sinks to 丽水农商银行, the bank
+  // confirms and releases part, and the console's register shows it.
+  const coop = await open('/trade', 'demo-lishui-coop', 'en');
+  await coop.selectOption('#p-pledgee', 'ls-rcb');
+  await coop.selectOption('#p-instrument', FCS);
+  await coop.fill('#p-qty', '1000');
+  await coop.fill('#p-secured', '50000.00');
+  await coop.fill('#p-maturity', '2099-12-31');
+  await coop.click('#p-send');
+  await coop.waitForSelector('#pledges tr[data-status="pending"]');
+  const bank = await open('/trade', 'demo-ls-rcb', 'zh');
+  await bank.waitForSelector('#pledges tr[data-status="pending"]');
+  await bank.click('#pledges tr[data-status="pending"] button:has-text("确认")');
+  await bank.waitForSelector('#pledges tr[data-status="active"]');
+  await coop.waitForSelector('#pledges tr[data-status="active"]');
+  await bank.fill('#pledges .release-qty', '400');
+  await bank.click('#pledges button:has-text("解押")');
+  await expectText(coop, '#pledges tr[data-status="active"]', '600');
+  await expectText(coop, `#holdings tr[data-instrument="${FCS}"] .pledged`, '600');
+  await op.waitForSelector('#pledges tr[data-status="active"]');
+  await expectText(op, '#pledges tr[data-status="active"]', '600');
+  step('a pledge registered, confirmed and released in part through the pages; the register shows it');
 
   // A market worth looking at for the screenshots: offers and bids resting on both sides.
   for (const [page, side, price, qty] of [[seller, 'sell', '1010.00', '20'], [seller, 'sell', '1020.00', '30'],
