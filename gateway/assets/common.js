@@ -482,7 +482,13 @@ function applyLang() {
   renderWho();
   schedule();
 }
-function toggleLang() { S.lang = S.lang === 'zh' ? 'en' : 'zh'; localStorage.setItem('ecomatch.lang', S.lang); applyLang(); }
+function toggleLang() {
+  S.lang = S.lang === 'zh' ? 'en' : 'zh';
+  localStorage.setItem('ecomatch.lang', S.lang);
+  // What was said in the other language is not said again in this one.
+  for (const said of document.querySelectorAll('#notice, #order-result')) said.textContent = '';
+  applyLang();
+}
 
 // ---- charts ---------------------------------------------------------------------------------------
 /// A canvas sized to its box at the screen's pixel density; returns the context and its size.
