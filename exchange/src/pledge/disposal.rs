@@ -75,9 +75,10 @@ impl Exchange {
         self.auctions.insert(auction_id, auction);
         self.add_open(p.pledgor, p.market, Side::Sell, i128::from(p.qty.lots()));
         self.disposals.insert(auction_id, id);
-        let e = self.pledges.get_mut(&id).expect("checked above");
-        e.status = PledgeStatus::Enforcing;
-        e.auction = Some(auction_id);
+        if let Some(e) = self.pledges.get_mut(&id) {
+            e.status = PledgeStatus::Enforcing;
+            e.auction = Some(auction_id);
+        }
         if !Self::is_party(cmd.actor, &p) {
             out.push(Self::auction_done(cmd, auction_id));
         }
@@ -102,22 +103,25 @@ impl Exchange {
         let Some(auction_id) = p.auction.filter(|_| p.status == PledgeStatus::Enforcing) else {
             return Err(PledgeError::NoEnforcement.into());
         };
-        let a = self
-            .auctions
-            .remove(&auction_id)
-            .expect("an enforcing pledge has its auction");
+        // Everything that could refuse, before anything moves: the auction, then the lots.
+        if !self.auctions.contains_key(&auction_id) {
+            return Err(PledgeError::NoEnforcement.into());
+        }
+        self.ledger
+            .return_to_pledge(p.pledgor, p.instrument, p.qty)?;
+        let Some(a) = self.auctions.remove(&auction_id) else {
+            return Err(PledgeError::NoEnforcement.into());
+        };
         self.disposals.remove(&auction_id);
         if !Self::is_party(cmd.actor, &p) {
             out.push(Self::auction_done(cmd, auction_id));
         }
         self.cancel_bids(&a, auction_id, out);
-        self.ledger
-            .return_to_pledge(p.pledgor, p.instrument, p.qty)
-            .expect("the offer was the pledge's");
         self.add_open(p.pledgor, p.market, Side::Sell, -i128::from(p.qty.lots()));
-        let e = self.pledges.get_mut(&id).expect("checked above");
-        e.status = PledgeStatus::Active;
-        e.auction = None;
+        if let Some(e) = self.pledges.get_mut(&id) {
+            e.status = PledgeStatus::Active;
+            e.auction = None;
+        }
         self.report_pledge(id, Some(cmd.actor), out);
         self.tell_holding(p.pledgor, p.instrument, out);
         let notice = disposal_notice(&p, id, auction_id, DisposalStatus::Withdrawn, Qty::ZERO);
@@ -179,45 +183,42 @@ impl Exchange {
         trades: &[(AccountId, Price, Qty)],
         out: &mut Vec<Output>,
     ) {
-        let p = self.pledges[&id];
+        let Some(p) = self.pledges.get(&id).copied() else {
+            return;
+        };
         let l = &self.markets[p.market as usize].listing;
         let (per, bps) = (l.instrument.cash_per_tick_lot(), l.fee_bps);
-        let mut net = Cash::ZERO;
-        let mut sold = Qty::ZERO;
+        // Each trade settled with exactly these amounts a moment ago, so they fit; the sums
+        // are of a sold offer's value, which fits the seller's cash.
+        let (mut net, mut sold) = (0u64, 0u64);
         for &(_, price, qty) in trades {
-            let c = fee::trade(price, qty, per, bps).expect("it settled");
-            let proceeds = c
-                .amount
-                .checked_sub(c.fee)
-                .expect("a fee is below its amount");
-            net = net.checked_add(proceeds).expect("the proceeds were paid");
-            sold = sold.checked_add(qty).expect("sold within the offer");
+            if let Some(c) = fee::trade(price, qty, per, bps) {
+                net = net.saturating_add(c.amount.fen().saturating_sub(c.fee.fen()));
+            }
+            sold = sold.saturating_add(qty.lots());
         }
-        let pay = net.min(p.secured);
-        if pay > Cash::ZERO {
-            self.ledger
-                .transfer_cash(p.pledgor, p.pledgee, pay)
-                .expect("the pledgor has just received the proceeds");
+        let pay = Cash::from_fen(net.min(p.secured.fen()));
+        // The pledgor has just received at least `net` into its available cash.
+        let paid = pay > Cash::ZERO && self.ledger.transfer_cash(p.pledgor, p.pledgee, pay).is_ok();
+        debug_assert!(paid || pay == Cash::ZERO, "the waterfall could not pay");
+        let sold = Qty::from_lots(sold);
+        if let Some(e) = self.pledges.get_mut(&id) {
+            if paid {
+                e.secured = Cash::from_fen(e.secured.fen().saturating_sub(pay.fen()));
+                e.recovered = Cash::from_fen(e.recovered.fen().saturating_add(pay.fen()));
+            }
+            e.qty = Qty::from_lots(e.qty.lots().saturating_sub(sold.lots()));
+            e.auction = None;
+            e.status = if e.qty.is_zero() {
+                PledgeStatus::Disposed
+            } else {
+                PledgeStatus::Active
+            };
         }
-        let e = self
-            .pledges
-            .get_mut(&id)
-            .expect("a disposal's pledge is registered");
-        e.secured = e
-            .secured
-            .checked_sub(pay)
-            .expect("paid at most what is secured");
-        e.recovered = e.recovered.checked_add(pay).expect("within the loan");
-        e.qty = e.qty.checked_sub(sold).expect("sold within the pledge");
-        e.auction = None;
-        e.status = if e.qty.is_zero() {
-            PledgeStatus::Disposed
-        } else {
-            PledgeStatus::Active
-        };
         for party in [p.pledgor, p.pledgee] {
-            let balance = self.ledger.cash(party).expect("a party is an account");
-            out.push(Self::tell(party, false, Message::Cash(balance)));
+            if let Ok(balance) = self.ledger.cash(party) {
+                out.push(Self::tell(party, false, Message::Cash(balance)));
+            }
         }
         self.report_pledge(id, None, out);
         let notice = disposal_notice(&p, id, auction_id, DisposalStatus::Closed, sold);

@@ -185,10 +185,11 @@ impl Exchange {
             .checked_sub(qty)
             .ok_or(PledgeError::ReleaseExceedsPledged)?;
         self.ledger.unpledge(p.pledgor, p.instrument, qty)?;
-        let e = self.pledges.get_mut(&id).expect("checked above");
-        e.qty = left;
-        if left.is_zero() {
-            e.status = PledgeStatus::Released;
+        if let Some(e) = self.pledges.get_mut(&id) {
+            e.qty = left;
+            if left.is_zero() {
+                e.status = PledgeStatus::Released;
+            }
         }
         self.report_pledge(id, Some(cmd.actor), out);
         self.tell_holding(p.pledgor, p.instrument, out);
