@@ -213,6 +213,31 @@ impl Exchange {
     }
 
     /// Reports a proposal's state to both parties; the one who acted gets the direct reply.
+    /// The open proposals `account` made or received, each as its report to `account`
+    /// would read now: what `get_blocks` answers.
+    pub fn open_blocks_of(&self, account: AccountId) -> Vec<BlockReport> {
+        self.blocks
+            .iter()
+            .filter(|(_, b)| b.proposer == account || b.counterparty == account)
+            .map(|(&id, b)| {
+                let mine = b.proposer == account;
+                BlockReport {
+                    block_id: id,
+                    instrument: self.markets[b.market as usize].listing.instrument.spec().id,
+                    side: if mine { b.side } else { b.side.opposite() },
+                    counterparty: if mine { b.counterparty } else { b.proposer },
+                    proposer: b.proposer,
+                    price: b.price,
+                    qty: b.qty,
+                    expires: b.expires,
+                    status: BlockStatus::Proposed,
+                    trade_id: None,
+                    fee: Cash::ZERO,
+                }
+            })
+            .collect()
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn report_both(
         &self,
@@ -234,6 +259,7 @@ impl Exchange {
                 instrument,
                 side,
                 counterparty: other,
+                proposer: b.proposer,
                 price: b.price,
                 qty: b.qty,
                 expires: b.expires,

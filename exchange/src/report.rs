@@ -172,6 +172,8 @@ pub struct BlockReport {
     pub side: Side,
     /// The other party.
     pub counterparty: AccountId,
+    /// Who proposed it (the recipient, or the other party).
+    pub proposer: AccountId,
     /// Price.
     pub price: Price,
     /// Quantity.

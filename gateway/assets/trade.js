@@ -62,13 +62,24 @@ addI18n({
 });
 
 const P = { me: null, gep: new Map(), orders: new Map(), fills: [], auctions: new Map(), pledges: [],
-  blocks: new Map(), mine: new Set(), editing: null, tradeTimes: new Map(), refreshTimer: null };
+  blocks: new Map(), editing: null, tradeTimes: new Map(), refreshTimer: null };
 
 // ---- what the exchange says about me ----------------------------------------------------------
 function refreshMine() {
   if (!S.account) return;
   send({ op: 'get_account' }, (m) => { if (m.type === 'account') { P.me = m; schedule(); } });
   send({ op: 'get_pledges' }, (m) => { if (m.type === 'pledges') { P.pledges = m.pledges; schedule(); } });
+  // Open bids and proposals as the exchange holds them, so that a reload loses none.
+  send({ op: 'get_bids' }, (m) => {
+    if (m.type !== 'bids') return;
+    for (const b of m.bids) { const a = auction(b.auction_id, b.instrument); a.bids.set(b.bid_id, b); a.collateral = b.collateral; }
+    schedule();
+  });
+  send({ op: 'get_blocks' }, (m) => {
+    if (m.type !== 'blocks') return;
+    for (const b of m.blocks) if (!P.blocks.has(b.block_id) || P.blocks.get(b.block_id).status === 'proposed') P.blocks.set(b.block_id, b);
+    schedule();
+  });
   send({ op: 'get_orders' }, (m) => {
     if (m.type !== 'orders') return;
     P.orders = new Map(m.orders.map((o) => [o.order_id, o]));
@@ -374,7 +385,7 @@ function renderBlocks() {
   if (busy($('#blocks'))) return;
   $('#blocks tbody').replaceChildren(...[...P.blocks.values()].reverse().map((b) => {
     const m = S.markets.get(b.instrument);
-    const mine = P.mine.has(b.block_id);
+    const mine = b.proposer === S.account;
     const acts = el('td');
     if (b.status === 'proposed') {
       if (!mine) {
@@ -446,7 +457,7 @@ function proposeBlock(e) {
   const msg = { op: 'propose_block', instrument: $('#b-instrument').value, counterparty: $('#b-counterparty').value,
     side: $('#b-side').value, price: $('#b-price').value.trim(), qty: $('#b-qty').value.trim(), expires_at: expires };
   send(msg, (r) => {
-    if (r.type === 'block') { P.mine.add(r.block_id); P.blocks.set(r.block_id, r); notice(t('sent', { op: msg.op })); }
+    if (r.type === 'block') { P.blocks.set(r.block_id, r); notice(t('sent', { op: msg.op })); }
     else if (r.type === 'reject') notice(explain(r.code, r.message), true);
     schedule();
   });

@@ -176,6 +176,32 @@ impl Exchange {
         .expect("the collateral of open bids was held, so it fits")
     }
 
+    /// The open bids of `bidder` in every open auction, each as its report would read now, with
+    /// the collateral its auction holds: what `get_bids` answers.
+    pub fn open_bids_of(&self, bidder: AccountId) -> Vec<BidReport> {
+        let mut out = Vec::new();
+        for (&auction_id, a) in &self.auctions {
+            if a.bids_of(bidder).next().is_none() {
+                continue;
+            }
+            let collateral = self.held_collateral(a, bidder);
+            for (bid_id, b) in a.bids_of(bidder) {
+                out.push(BidReport {
+                    auction_id,
+                    bid_id,
+                    instrument: a.terms.instrument,
+                    price: b.price,
+                    qty: b.qty,
+                    filled: Qty::ZERO,
+                    status: BidStatus::New,
+                    reason: None,
+                    collateral,
+                });
+            }
+        }
+        out
+    }
+
     /// A private message to one account.
     pub(crate) fn tell(to: AccountId, reply: bool, msg: Message) -> Output {
         Output {

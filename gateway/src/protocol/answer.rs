@@ -86,6 +86,10 @@ pub enum Answer {
     Accounts(Vec<AccountView>),
     /// `get_orders`: the sender's open orders, in id order.
     Orders(Vec<OpenOrderView>),
+    /// `get_bids`: the sender's open sealed bids, by auction then bid.
+    Bids(Vec<ecomatch_exchange::report::BidReport>),
+    /// `get_blocks`: the open proposals the sender made or received, in id order.
+    Blocks(Vec<ecomatch_exchange::report::BlockReport>),
     /// `get_pledges`: the sender's pledges as pledgor or pledgee (an operator's: all), in id
     /// order.
     Pledges(
@@ -124,6 +128,8 @@ pub fn answer(ex: &Exchange, actor: AccountId, query: &Query) -> Answer {
                 .collect(),
         ),
         Query::Orders => Answer::Orders(ex.open_orders(actor)),
+        Query::Bids => Answer::Bids(ex.open_bids_of(actor)),
+        Query::Blocks => Answer::Blocks(ex.open_blocks_of(actor)),
         Query::Pledges => {
             let operator = ex
                 .ledger()

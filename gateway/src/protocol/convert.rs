@@ -184,6 +184,8 @@ pub fn convert(catalog: &Catalog, shards: u32, req: &Request) -> Result<Draft, E
         Request::GetAccounts(_) => return Ok(Draft::Query(Query::Accounts)),
         Request::GetOrders(_) => return Ok(Draft::Query(Query::Orders)),
         Request::GetPledges(_) => return Ok(Draft::Query(Query::Pledges)),
+        Request::GetBids(_) => return Ok(Draft::Query(Query::Bids)),
+        Request::GetBlocks(_) => return Ok(Draft::Query(Query::Blocks)),
         Request::RegisterPledge(r) => super::pledge::register(catalog, r)?,
         Request::ConfirmPledge(r) => Command::ConfirmPledge {
             pledge_id: super::pledge::pledge_id(&r.pledge_id)?,

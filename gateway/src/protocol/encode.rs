@@ -313,8 +313,12 @@ fn fill(catalog: &Catalog, f: &ecomatch_exchange::report::FillReport) -> Body {
 }
 
 fn block(catalog: &Catalog, b: &ecomatch_exchange::report::BlockReport) -> Body {
+    Body::Block(block_msg(catalog, b))
+}
+
+fn block_msg(catalog: &Catalog, b: &ecomatch_exchange::report::BlockReport) -> m::Block {
     let p = product(catalog, b.instrument);
-    Body::Block(m::Block {
+    m::Block {
         block_id: Shown(b.block_id),
         instrument: Shown(b.instrument),
         side: b.side.as_str(),
@@ -325,12 +329,17 @@ fn block(catalog: &Catalog, b: &ecomatch_exchange::report::BlockReport) -> Body 
         status: b.status.as_str(),
         trade_id: b.trade_id.map(Shown),
         fee: b.trade_id.map(|_| catalog::cash(b.fee)),
-    })
+        proposer: name(catalog, b.proposer),
+    }
 }
 
 fn bid(catalog: &Catalog, b: &BidReport) -> Body {
+    Body::Bid(bid_msg(catalog, b))
+}
+
+fn bid_msg(catalog: &Catalog, b: &BidReport) -> m::Bid {
     let p = product(catalog, b.instrument);
-    Body::Bid(m::Bid {
+    m::Bid {
         auction_id: Shown(b.auction_id),
         bid_id: Shown(b.bid_id),
         instrument: Shown(b.instrument),
@@ -340,7 +349,7 @@ fn bid(catalog: &Catalog, b: &BidReport) -> Body {
         status: b.status.as_str(),
         reason: b.reason.map(ecomatch_exchange::report::BidReason::as_str),
         collateral: catalog::cash(b.collateral),
-    })
+    }
 }
 
 fn sealed_fill(catalog: &Catalog, f: &SealedFill) -> Body {
@@ -468,6 +477,12 @@ pub fn answer(catalog: &Catalog, a: &Answer) -> Body {
         }),
         Answer::Orders(list) => Body::Orders(m::Orders {
             orders: list.iter().map(|o| open_order(catalog, o)).collect(),
+        }),
+        Answer::Bids(list) => Body::Bids(m::Bids {
+            bids: list.iter().map(|b| bid_msg(catalog, b)).collect(),
+        }),
+        Answer::Blocks(list) => Body::Blocks(m::Blocks {
+            blocks: list.iter().map(|b| block_msg(catalog, b)).collect(),
         }),
         Answer::Pledges(list) => Body::Pledges(m::Pledges {
             pledges: list

@@ -129,6 +129,7 @@ pub struct Block {
     pub trade_id: Option<Shown<TradeId>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fee: Option<Decimal>,
+    pub proposer: String,
 }
 
 /// `trade`: a continuous-book trade.
@@ -354,6 +355,18 @@ pub struct Pledge {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auction_id: Option<Shown<AuctionId>>,
     pub recovered: Decimal,
+}
+
+/// `bids`, the answer to `get_bids`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bids {
+    pub bids: Vec<Bid>,
+}
+
+/// `blocks`, the answer to `get_blocks`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Blocks {
+    pub blocks: Vec<Block>,
 }
 
 /// `pledges`, the answer to `get_pledges`.
@@ -591,6 +604,10 @@ bodies! {
     Pledge(Pledge) => "pledge",
     /// The answer to `get_pledges`.
     Pledges(Pledges) => "pledges",
+    /// The answer to `get_bids`.
+    Bids(Bids) => "bids",
+    /// The answer to `get_blocks`.
+    Blocks(Blocks) => "blocks",
     /// A disposal auction of pledged lots.
     Disposal(Disposal) => "disposal",
     /// A session's login.

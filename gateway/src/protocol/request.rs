@@ -93,6 +93,10 @@ pub enum Request {
     WithdrawEnforcement(PledgeRef),
     /// Query: the sender's pledges (an operator's: all).
     GetPledges(Empty),
+    /// Query: the sender's open sealed bids.
+    GetBids(Empty),
+    /// Query: the open block proposals the sender made or received.
+    GetBlocks(Empty),
 }
 
 impl Request {
@@ -149,6 +153,8 @@ impl Request {
             Self::EnforcePledge(_) => "enforce_pledge",
             Self::WithdrawEnforcement(_) => "withdraw_enforcement",
             Self::GetPledges(_) => "get_pledges",
+            Self::GetBids(_) => "get_bids",
+            Self::GetBlocks(_) => "get_blocks",
             Self::OpenSealedAuction(_) => "open_sealed_auction",
             Self::SealedBid(_) => "sealed_bid",
             Self::AmendBid(_) => "amend_bid",
@@ -205,7 +211,9 @@ impl Request {
             | Self::GetAccount(_)
             | Self::GetAccounts(_)
             | Self::GetOrders(_)
-            | Self::GetPledges(_) => Every,
+            | Self::GetPledges(_)
+            | Self::GetBids(_)
+            | Self::GetBlocks(_) => Every,
         }
     }
 }
@@ -228,6 +236,10 @@ pub enum Query {
     Orders,
     /// The sender's pledges, as pledgor or pledgee (an operator's: all).
     Pledges,
+    /// The sender's open sealed bids.
+    Bids,
+    /// The open block proposals the sender made or received.
+    Blocks,
     /// Every county's GEP record and trading of a GEP indicator.
     Gep {
         /// The indicator.

@@ -109,6 +109,26 @@ pub fn merge(catalog: &Catalog, answers: Vec<Answer>) -> Answer {
             orders.sort_unstable_by_key(|o| o.id);
             Answer::Orders(orders)
         }
+        Some(Answer::Bids(_)) => Answer::Bids(
+            answers
+                .into_iter()
+                .flat_map(|a| match a {
+                    Answer::Bids(v) => v,
+                    _ => Vec::new(),
+                })
+                .collect(),
+        ),
+        Some(Answer::Blocks(_)) => {
+            let mut blocks: Vec<_> = answers
+                .into_iter()
+                .flat_map(|a| match a {
+                    Answer::Blocks(v) => v,
+                    _ => Vec::new(),
+                })
+                .collect();
+            blocks.sort_unstable_by_key(|b| b.block_id);
+            Answer::Blocks(blocks)
+        }
         Some(Answer::Pledges(_)) => {
             let mut pledges: Vec<_> = answers
                 .into_iter()
