@@ -71,6 +71,9 @@ fn main() -> Result<()> {
                     .map(|(c, n)| format!("{c} {n}"))
                     .collect();
                 println!("  refusals: {}", top.join(", "));
+                let pledges: Vec<String> =
+                    s.pledges.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                println!("  pledges and disposals: {}", pledges.join(", "));
             }
             Err(f) => {
                 println!("{f}");

@@ -136,18 +136,24 @@ fn instrument(rng: &mut Rng, i: usize, out: &mut String) -> (String, &'static st
     if rng.chance(1, 5) {
         let _ = writeln!(out, "holding_limit = \"{}\"", qty(rng.range(1, 2_000)));
     }
+    if rng.chance(1, 4) {
+        // Against the family's default, now and then: pledging a GEP indicator, or not a permit.
+        let _ = writeln!(out, "pledgeable = {}", rng.chance(1, 2));
+    }
     out.push('\n');
     (id, family, lot)
 }
 
-/// A market TOML generated from `rng`: 2 to 6 instruments, an operator and 4 to 10 others.
+/// A market TOML generated from `rng`: 2 to 6 instruments, an operator, a bank that takes
+/// pledges and 4 to 10 others.
 pub fn generate(rng: &mut Rng) -> String {
     let mut text = String::from("fee_account = \"op\"\n\n");
     let instruments: Vec<(String, &str, Decimal)> = (0..rng.range(2, 6) as usize)
         .map(|i| instrument(rng, i, &mut text))
         .collect();
     text.push_str(
-        "[[account]]\nname = \"op\"\nkind = \"operator\"\nregion = \"丽水\"\nmunicipality = \"丽水\"\n\n",
+        "[[account]]\nname = \"op\"\nkind = \"operator\"\nregion = \"丽水\"\nmunicipality = \"丽水\"\n\n\
+         [[account]]\nname = \"bank\"\nkind = \"pledgee\"\nregion = \"丽水\"\nmunicipality = \"丽水\"\n\n",
     );
     for a in 0..rng.range(4, 10) {
         account(rng, a, &instruments, &mut text);

@@ -60,6 +60,8 @@ pub struct Stats {
     pub replays: u64,
     /// Refusals by code.
     pub codes: std::collections::BTreeMap<&'static str, u64>,
+    /// Pledges reaching each status (one count per change), and disposals closed.
+    pub pledges: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// A simulation in progress.
@@ -221,6 +223,13 @@ impl Sim {
                 | Message::AuctionTrade { .. }
                 | Message::BlockTrade { .. }
                 | Message::SealedTrade { .. } => self.stats.trades += 1,
+                // Counted once per change: the pledgor's copy (the first) only.
+                Message::Pledge(p) if o.to == ecomatch_exchange::Recipient::Account(p.pledgor) => {
+                    *self.stats.pledges.entry(p.status.as_str()).or_default() += 1;
+                }
+                Message::Disposal(d) => {
+                    *self.stats.pledges.entry(d.status.as_str()).or_default() += 1;
+                }
                 _ => {}
             }
         }
