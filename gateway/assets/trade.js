@@ -61,13 +61,16 @@ addI18n({
   },
 });
 
-const P = { me: null, gep: new Map(), orders: new Map(), fills: [], auctions: new Map(), pledges: [],
+const P = { me: null, may: null, gep: new Map(), orders: new Map(), fills: [], auctions: new Map(), pledges: [],
   blocks: new Map(), editing: null, tradeTimes: new Map(), refreshTimer: null };
 
 // ---- what the exchange says about me ----------------------------------------------------------
 function refreshMine() {
   if (!S.account) return;
   send({ op: 'get_account' }, (m) => { if (m.type === 'account') { P.me = m; schedule(); } });
+  send({ op: 'get_permissions' }, (m) => {
+    if (m.type === 'permissions') { P.may = new Map(m.instruments.map((x) => [x.instrument, x])); schedule(); }
+  });
   send({ op: 'get_pledges' }, (m) => { if (m.type === 'pledges') { P.pledges = m.pledges; schedule(); } });
   // Open bids and proposals as the exchange holds them, so that a reload loses none.
   send({ op: 'get_bids' }, (m) => {
@@ -238,8 +241,16 @@ function renderSelectors() {
   const insts = S.order.map((id) => [id, `${id} ${instName(S.markets.get(id))}`]);
   fillSelect($('#market-select'), insts, true);
   if (S.selected) $('#market-select').value = S.selected;
-  fillSelect($('#o-instrument'), insts.filter(([id]) => S.markets.get(id).meta.modes.includes('continuous')), true);
-  fillSelect($('#b-instrument'), insts.filter(([id]) => S.markets.get(id).meta.modes.includes('block')), true);
+  // Only what the account may trade (every instrument until it is known, or when logged out).
+  const may = (id) => !P.may || (P.may.get(id)?.buy || P.may.get(id)?.sell);
+  fillSelect($('#o-instrument'), insts.filter(([id]) => may(id) && S.markets.get(id).meta.modes.includes('continuous')), true);
+  fillSelect($('#b-instrument'), insts.filter(([id]) => may(id) && S.markets.get(id).meta.modes.includes('block')), true);
+  const sides = P.may && P.may.get($('#o-instrument').value);
+  for (const side of ['buy', 'sell']) {
+    const radio = document.querySelector(`input[name="side"][value="${side}"]`);
+    radio.disabled = Boolean(sides && !sides[side]);
+    if (radio.disabled && radio.checked) document.querySelector(`input[name="side"]:not([value="${side}"])`).checked = true;
+  }
   const parties = [...S.names.values()].filter((a) => a.account !== S.account && a.kind !== 'operator')
     .map((a) => [a.account, `${S.lang === 'zh' ? a.name_zh : a.name_en} (${a.account})`]);
   fillSelect($('#b-counterparty'), parties, true);
@@ -371,7 +382,7 @@ function sealedCard(a) {
       `${t('result')}: ${t(r.status)} · ${t('clearing_price')}: ${fmtPx(m, r.clearing_price)} · ${t('sold_qty')}: ${fmtQty(m, r.sold)} · ${t('bid_to_cover')}: ${r.bid_to_cover}`));
     card.append(el('div', { class: 'my-allocation' }, `${t('my_allocation')}: `,
       mine.length ? mine.map((x) => `${fmtQty(m, x.qty)} ${unitOf(m)} (${fmtCny(x.value)} CNY)`).join(', ') : t('none')));
-  } else if (S.account && n.seller !== S.account) {
+  } else if (S.account && n.seller !== S.account && (!P.may || P.may.get(n.instrument)?.buy)) {
     const p = el('input', { placeholder: t('price'), size: 7, class: 'bid-price', inputMode: 'decimal' });
     const q = el('input', { placeholder: t('qty'), size: 7, class: 'bid-qty', inputMode: 'decimal' });
     const b = el('button', { type: 'submit' }, t('place_bid'));
@@ -483,7 +494,7 @@ function init() {
   $('#fills-csv').onclick = fillsCsv;
   $('#block-form').onsubmit = proposeBlock;
   $('#pledge-form').onsubmit = registerPledge;
-  $('#logout').onclick = () => { P.me = null; P.gep.clear(); P.orders.clear(); P.fills = []; logout(); schedule(); };
+  $('#logout').onclick = () => { P.me = null; P.may = null; P.gep.clear(); P.orders.clear(); P.fills = []; logout(); schedule(); };
   applyLang();
   connect();
 }

@@ -107,6 +107,12 @@ impl Eligibility {
     /// Checks that `account` may trade on `side`.
     pub fn check(&self, account: &Account, side: Side) -> Result<(), GateError> {
         check_status(account)?;
+        self.admits(account, side)
+    }
+
+    /// Checks that `account`'s kind and place let it trade on `side`, whatever its status:
+    /// what a page offers it.
+    pub fn admits(&self, account: &Account, side: Side) -> Result<(), GateError> {
         let kinds = match side {
             Side::Buy => self.buyers,
             Side::Sell => self.sellers,

@@ -35,7 +35,10 @@ const errors = [];
 try {
   const county = await open('/trade', 'demo-longquan-gov', 'zh');
   await expectText(county, '#gep tr[data-quota="may-buy"]', '200');
-  step('county logged in: may still buy 200 of its shortfall');
+  await county.waitForFunction(() => ![...document.querySelectorAll('#o-instrument option')].some((o) => o.value === 'LS-COD-LD-2025'));
+  const offered = await county.$$eval('#o-instrument option', (o) => o.map((x) => x.value));
+  expect(offered.includes(GEP) && !offered.includes('KH-EC-2024'), `only what the county may trade: ${offered}`);
+  step(`county logged in: may still buy 200 of its shortfall; offered ${offered.join(' ')}`);
 
   await order(county, { inst: GEP, side: 'buy', price: '1000.00', qty: '300' });
   await county.waitForSelector('#preview [data-warn="quota"]');

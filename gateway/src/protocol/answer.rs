@@ -86,6 +86,9 @@ pub enum Answer {
     Accounts(Vec<AccountView>),
     /// `get_orders`: the sender's open orders, in id order.
     Orders(Vec<OpenOrderView>),
+    /// `get_permissions`: per instrument of the shard, whether the sender's kind and place let
+    /// it buy and sell (the gate's eligibility rule, whatever its status).
+    Permissions(Vec<(InstrumentId, bool, bool)>),
     /// `get_bids`: the sender's open sealed bids, by auction then bid.
     Bids(Vec<ecomatch_exchange::report::BidReport>),
     /// `get_blocks`: the open proposals the sender made or received, in id order.
@@ -129,6 +132,7 @@ pub fn answer(ex: &Exchange, actor: AccountId, query: &Query) -> Answer {
         ),
         Query::Orders => Answer::Orders(ex.open_orders(actor)),
         Query::Bids => Answer::Bids(ex.open_bids_of(actor)),
+        Query::Permissions => Answer::Permissions(permissions(ex, actor)),
         Query::Blocks => Answer::Blocks(ex.open_blocks_of(actor)),
         Query::Pledges => {
             let operator = ex
@@ -182,4 +186,20 @@ fn account(ex: &Exchange, id: AccountId) -> AccountView {
         holdings,
         sub_accounts: None,
     }
+}
+
+fn permissions(ex: &Exchange, actor: AccountId) -> Vec<(InstrumentId, bool, bool)> {
+    let Ok(account) = ex.ledger().account(actor) else {
+        return Vec::new();
+    };
+    ex.listings()
+        .map(|l| {
+            let admits = |side| l.eligibility.admits(account, side).is_ok();
+            (
+                l.instrument.spec().id,
+                admits(Side::Buy),
+                admits(Side::Sell),
+            )
+        })
+        .collect()
 }

@@ -186,6 +186,7 @@ pub fn convert(catalog: &Catalog, shards: u32, req: &Request) -> Result<Draft, E
         Request::GetPledges(_) => return Ok(Draft::Query(Query::Pledges)),
         Request::GetBids(_) => return Ok(Draft::Query(Query::Bids)),
         Request::GetBlocks(_) => return Ok(Draft::Query(Query::Blocks)),
+        Request::GetPermissions(_) => return Ok(Draft::Query(Query::Permissions)),
         Request::RegisterPledge(r) => super::pledge::register(catalog, r)?,
         Request::ConfirmPledge(r) => Command::ConfirmPledge {
             pledge_id: super::pledge::pledge_id(&r.pledge_id)?,

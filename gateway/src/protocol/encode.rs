@@ -478,6 +478,16 @@ pub fn answer(catalog: &Catalog, a: &Answer) -> Body {
         Answer::Orders(list) => Body::Orders(m::Orders {
             orders: list.iter().map(|o| open_order(catalog, o)).collect(),
         }),
+        Answer::Permissions(list) => Body::Permissions(m::Permissions {
+            instruments: list
+                .iter()
+                .map(|&(i, buy, sell)| m::Permission {
+                    instrument: Shown(i),
+                    buy,
+                    sell,
+                })
+                .collect(),
+        }),
         Answer::Bids(list) => Body::Bids(m::Bids {
             bids: list.iter().map(|b| bid_msg(catalog, b)).collect(),
         }),

@@ -357,6 +357,20 @@ pub struct Pledge {
     pub recovered: Decimal,
 }
 
+/// One instrument of `permissions`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Permission {
+    pub instrument: Code,
+    pub buy: bool,
+    pub sell: bool,
+}
+
+/// `permissions`, the answer to `get_permissions`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Permissions {
+    pub instruments: Vec<Permission>,
+}
+
 /// `bids`, the answer to `get_bids`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bids {
@@ -606,6 +620,8 @@ bodies! {
     Pledges(Pledges) => "pledges",
     /// The answer to `get_bids`.
     Bids(Bids) => "bids",
+    /// The answer to `get_permissions`.
+    Permissions(Permissions) => "permissions",
     /// The answer to `get_blocks`.
     Blocks(Blocks) => "blocks",
     /// A disposal auction of pledged lots.

@@ -97,6 +97,8 @@ pub enum Request {
     GetBids(Empty),
     /// Query: the open block proposals the sender made or received.
     GetBlocks(Empty),
+    /// Query: which instruments the sender may buy and sell.
+    GetPermissions(Empty),
 }
 
 impl Request {
@@ -155,6 +157,7 @@ impl Request {
             Self::GetPledges(_) => "get_pledges",
             Self::GetBids(_) => "get_bids",
             Self::GetBlocks(_) => "get_blocks",
+            Self::GetPermissions(_) => "get_permissions",
             Self::OpenSealedAuction(_) => "open_sealed_auction",
             Self::SealedBid(_) => "sealed_bid",
             Self::AmendBid(_) => "amend_bid",
@@ -213,7 +216,8 @@ impl Request {
             | Self::GetOrders(_)
             | Self::GetPledges(_)
             | Self::GetBids(_)
-            | Self::GetBlocks(_) => Every,
+            | Self::GetBlocks(_)
+            | Self::GetPermissions(_) => Every,
         }
     }
 }
@@ -240,6 +244,8 @@ pub enum Query {
     Bids,
     /// The open block proposals the sender made or received.
     Blocks,
+    /// Which instruments the sender may buy and sell.
+    Permissions,
     /// Every county's GEP record and trading of a GEP indicator.
     Gep {
         /// The indicator.

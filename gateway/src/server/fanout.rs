@@ -109,6 +109,17 @@ pub fn merge(catalog: &Catalog, answers: Vec<Answer>) -> Answer {
             orders.sort_unstable_by_key(|o| o.id);
             Answer::Orders(orders)
         }
+        Some(Answer::Permissions(_)) => {
+            let mut all: Vec<_> = answers
+                .into_iter()
+                .flat_map(|a| match a {
+                    Answer::Permissions(v) => v,
+                    _ => Vec::new(),
+                })
+                .collect();
+            all.sort_by_key(|(i, _, _)| catalog.rank(*i).unwrap_or(usize::MAX));
+            Answer::Permissions(all)
+        }
         Some(Answer::Bids(_)) => Answer::Bids(
             answers
                 .into_iter()
