@@ -98,6 +98,16 @@ function refreshMine() {
     });
   }
 }
+/// The fills the server kept (since it started), newest first; live ones are added as they come.
+function loadFills() {
+  if (!S.account) return;
+  send({ op: 'get_fills' }, (m) => {
+    if (m.type !== 'fills') return;
+    P.fills = m.fills.map((f) => (f.type === 'sealed_fill' ? { ...f, order_id: `#${f.auction_id}`, liquidity: 'sealed' } : f))
+      .map((f) => ({ ...f, received: f.time })).reverse();
+    schedule();
+  });
+}
 /// Balances, orders and quotas again shortly after a change, once for a burst of messages.
 function refreshSoon() { clearTimeout(P.refreshTimer); P.refreshTimer = setTimeout(refreshMine, 150); }
 
@@ -143,7 +153,7 @@ function onPublic(m) {
   if (m.type === 'phase' || m.type === 'reference_price') refreshPreview();
 }
 S.hooks.sealed = (m) => { auction(m.auction_id, m.instrument).notice = m; };
-S.hooks.login = () => { P.orders.clear(); P.fills = []; refreshMine(); };
+S.hooks.login = () => { P.orders.clear(); P.fills = []; refreshMine(); loadFills(); };
 S.hooks.instruments = refreshMine;
 S.hooks.message = (m) => {
   if (m.to === 'public') onPublic(m);

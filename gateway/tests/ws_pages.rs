@@ -154,7 +154,21 @@ async fn a_snapshot_carries_the_recent_trades_and_the_open_sealed_auctions() {
         }))
         .await;
     assert_eq!(opened["type"], "done", "{opened}");
+    // A reloaded page asks for its fills: the one of this trade, with its time.
+    let fills = cement.call(json!({"op": "get_fills"})).await;
+    let f = &fills["fills"][0];
+    assert_eq!(
+        (&f["type"], &f["price"], &f["qty"], &f["side"]),
+        (&json!("fill"), &json!("50.50"), &json!("4"), &json!("buy")),
+        "{fills}"
+    );
+    assert!(
+        f["time"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{fills}"
+    );
     let mut late = Client::connect(&url).await;
+    let r = late.call(json!({"op": "get_fills"})).await;
+    assert_eq!(r["code"], "LOGIN_REQUIRED", "{r}");
     late.call(json!({"op": "subscribe", "channel": "market", "instrument": "LS-FCS-2024"}))
         .await;
     let snap = late.until(|m| m["type"] == "book").await;

@@ -371,6 +371,23 @@ pub struct Permissions {
     pub instruments: Vec<Permission>,
 }
 
+/// One fill of `fills`: its type (`fill`, `sealed_fill`), the time of the command that made
+/// it, and its fields.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Filled {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub time: Time,
+    #[serde(flatten)]
+    pub fill: Body,
+}
+
+/// `fills`, the answer to `get_fills`: the sender's latest fills since the server started.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fills {
+    pub fills: Vec<Filled>,
+}
+
 /// `bids`, the answer to `get_bids`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Bids {
@@ -620,6 +637,8 @@ bodies! {
     Pledges(Pledges) => "pledges",
     /// The answer to `get_bids`.
     Bids(Bids) => "bids",
+    /// The answer to `get_fills`.
+    Fills(Fills) => "fills",
     /// The answer to `get_permissions`.
     Permissions(Permissions) => "permissions",
     /// The answer to `get_blocks`.

@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod core_thread;
 pub mod fanout;
 pub mod health;
+pub mod history;
 pub mod http;
 pub mod limit;
 pub mod market;

@@ -125,6 +125,13 @@ pub enum Control {
         /// The channel.
         channel: Channel,
     },
+    /// `get_fills`: answered here, where the latest fills are kept.
+    Fills {
+        /// The session.
+        id: SessionId,
+        /// Echoed on the answer.
+        req_id: Option<ReqId>,
+    },
     /// `get_instruments`: answered here, where the reference prices in force are known.
     Instruments {
         /// The session.
@@ -166,6 +173,8 @@ pub struct Publisher {
     alerts: Vec<Alert>,
     /// The latest [`ALERT_HISTORY`] alerts as sent, replayed to each new operator subscriber.
     history: VecDeque<Utf8Bytes>,
+    /// Each account's latest fills, for `get_fills`.
+    fills: super::history::Fills,
     gather: Gather,
     batches: u64,
     panic_at: Option<u64>,
@@ -209,6 +218,7 @@ impl Publisher {
             surveillance,
             alerts: Vec::new(),
             history: VecDeque::with_capacity(ALERT_HISTORY),
+            fills: super::history::Fills::default(),
             gather: Gather::default(),
             batches: 0,
             panic_at: None,
@@ -271,6 +281,12 @@ impl Publisher {
                 req_id,
                 channel,
             } => self.subscribe(id, req_id.as_ref(), channel),
+            Control::Fills { id, req_id } => {
+                if let Some(account) = self.sessions.get(&id).and_then(|s| s.account) {
+                    let body = self.fills.body(&self.catalog, account);
+                    self.send_body(id, &body, req_id.as_ref());
+                }
+            }
             Control::Instruments { id, req_id } => {
                 let body = super::catalog::instruments(&self.catalog, &self.directory, &self.views);
                 self.send_body(id, &body, req_id.as_ref());
@@ -460,6 +476,7 @@ impl Publisher {
                         acked = true;
                     }
                     self.output(item, out, *context);
+                    self.fills.record(item.time, out);
                 }
                 self.surveil(item.time, *context, &outputs[range.clone()]);
             }

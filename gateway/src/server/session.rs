@@ -299,6 +299,10 @@ impl Session {
                 self.directory(&map, req_id.as_ref());
                 Next::Continue
             }
+            "get_fills" => {
+                self.fills(&map, req_id);
+                Next::Continue
+            }
             "ping" | "get_instruments" => {
                 if let Some(field) = map.keys().find(|k| *k != "op" && *k != "req_id") {
                     let message = format!("unknown field `{field}`: {op} takes no fields");
@@ -349,6 +353,24 @@ impl Session {
             })
             .collect();
         self.send(&Body::Directory(m::Directory { accounts }), req_id);
+    }
+
+    /// `get_fills`: the account's latest fills, which the publisher keeps.
+    fn fills(&self, map: &Map<String, Value>, req_id: Option<ReqId>) {
+        if let Some(field) = map.keys().find(|k| *k != "op" && *k != "req_id") {
+            let message = format!("unknown field `{field}`: get_fills takes no fields");
+            return self.reject(req_id.as_ref(), EdgeCode::BadRequest, &message);
+        }
+        if self.who.is_none() {
+            return self.reject(req_id.as_ref(), EdgeCode::LoginRequired, "log in first");
+        }
+        let ask = Control::Fills {
+            id: self.id,
+            req_id,
+        };
+        if self.shared.control.try_send(ask).is_err() {
+            self.reject(None, EdgeCode::Busy, "the server is busy: try again");
+        }
     }
 
     /// The connection's and the account's rate limits.
