@@ -98,6 +98,20 @@ try {
   step('accounts by name with status and balances; only valid phase buttons');
 
   const firm = await open('/trade', 'demo-zj-cement', 'en');
+  // The hold the page expects before sending is the one the exchange takes: 7 lots at 50.37
+  // with a 10 bps fee hold 7 × (50.37 + 0.06) = 353.01 (the fee on one lot rounded up to the fen).
+  await firm.waitForSelector('#cash-held');
+  await order(firm, { inst: FCS, side: 'buy', price: '50.37', qty: '7' });
+  await expectText(firm, '#preview', '353.01');
+  await firm.click('#o-send');
+  await firm.waitForSelector('#order-result.ok');
+  await expectText(firm, '#cash-held', '353.01');
+  await firm.click('#orders tbody tr button:has-text("Cancel")');
+  await firm.waitForSelector('#confirm[open]');
+  await firm.click('#confirm-ok');
+  await firm.waitForSelector('#orders tbody tr', { state: 'detached' });
+  await expectText(firm, '#cash-held', '0.00');
+  step('the expected hold shown before sending is what the exchange held; cancelled from the page');
   await op.selectOption('#a-instrument', FCS);
   await op.selectOption('#a-seller', 'lishui-coop');
   await op.fill('#a-offer', '400');
