@@ -134,6 +134,20 @@ async fn an_operator_subscription_starts_with_the_alerts_raised_before() {
         assert_eq!(first["kind"], "price_band_hit", "{first}");
         assert_eq!(first["accounts"], json!(["zj-cement"]), "{first}");
     }
+    // A restart (a crash, even) keeps them: the history is kept beside the log.
+    drop(cement);
+    server.kill();
+    let server = Server::start(&dir, None);
+    let mut op = Client::login(&server.url(), "demo-operator").await;
+    op.call(json!({"op": "subscribe", "channel": "operator"}))
+        .await;
+    let first = op.until(|m| m["type"] == "alert").await;
+    let second = op.until(|m| m["type"] == "alert").await;
+    assert_eq!(
+        (&first["evidence"]["price"], &second["evidence"]["price"]),
+        (&json!("60.00"), &json!("61.00")),
+        "after the restart: {first} {second}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

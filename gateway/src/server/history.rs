@@ -59,3 +59,61 @@ impl Fills {
         Body::Fills(m::Fills { fills })
     }
 }
+
+/// The alert history kept across restarts: each alert, as sent, appended as a line to
+/// `alerts.jsonl` in the data directory (not synced: presentation, not state; the log holds
+/// what raised it), and the latest `keep` read back at start.
+pub struct AlertLog {
+    file: Option<std::fs::File>,
+}
+
+impl AlertLog {
+    /// Opens (or creates) the file in `dir`, and returns it with the latest `keep` alerts it
+    /// holds, oldest first. Without a usable file the history starts empty and nothing is
+    /// written, which the server says once.
+    pub fn open(dir: &std::path::Path, keep: usize) -> (Self, VecDeque<String>) {
+        let path = dir.join("alerts.jsonl");
+        let mut kept = VecDeque::with_capacity(keep);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            for line in text
+                .lines()
+                .filter(|l| l.starts_with('{') && l.ends_with('}'))
+            {
+                if kept.len() == keep {
+                    kept.pop_front();
+                }
+                kept.push_back(line.to_owned());
+            }
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| {
+                tracing::warn!(
+                    "alert history not kept across restarts: {}: {e}",
+                    path.display()
+                );
+            })
+            .ok();
+        (Self { file }, kept)
+    }
+
+    /// A log that keeps nothing (tests, and a server without a data directory).
+    pub fn none() -> Self {
+        Self { file: None }
+    }
+
+    /// Appends one alert's text as a line; a failing disk stops the keeping, not the server.
+    pub fn append(&mut self, text: &str) {
+        use std::io::Write;
+        let Some(f) = &mut self.file else { return };
+        let mut line = String::with_capacity(text.len() + 1);
+        line.push_str(text);
+        line.push('\n');
+        if let Err(e) = f.write_all(line.as_bytes()) {
+            tracing::warn!("alert history no longer kept: {e}");
+            self.file = None;
+        }
+    }
+}

@@ -243,6 +243,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<(), S
         &states,
         Arc::clone(&metrics),
     );
+    publisher.keep_alerts_in(&settings.data_dir);
     publisher.inject_panic_at(settings.faults.publisher_panic_at);
     spawn_thread("publisher", &health, move || {
         publisher.run(&batch_rx, &control_rx);

@@ -175,6 +175,8 @@ pub struct Publisher {
     history: VecDeque<Utf8Bytes>,
     /// Each account's latest fills, for `get_fills`.
     fills: super::history::Fills,
+    /// Where the alert history is kept across restarts.
+    alert_log: super::history::AlertLog,
     gather: Gather,
     batches: u64,
     panic_at: Option<u64>,
@@ -219,11 +221,19 @@ impl Publisher {
             alerts: Vec::new(),
             history: VecDeque::with_capacity(ALERT_HISTORY),
             fills: super::history::Fills::default(),
+            alert_log: super::history::AlertLog::none(),
             gather: Gather::default(),
             batches: 0,
             panic_at: None,
             pending: BTreeMap::new(),
         }
+    }
+
+    /// Keeps the alert history in `dir` across restarts, starting from what it holds.
+    pub fn keep_alerts_in(&mut self, dir: &std::path::Path) {
+        let (log, kept) = super::history::AlertLog::open(dir, ALERT_HISTORY);
+        self.history = kept.into_iter().map(Utf8Bytes::from).collect();
+        self.alert_log = log;
     }
 
     /// A test's injected fault: panic on the n-th batch.
@@ -504,6 +514,7 @@ impl Publisher {
                 self.history.pop_front();
             }
             self.history.push_back(text.clone());
+            self.alert_log.append(&text);
             let targets: Vec<SessionId> = self
                 .subscribers
                 .get(&Channel::Operator)
