@@ -9,7 +9,8 @@
 //    a bid's contents), closes it; the enterprise that bid on /trade sees its allocation.
 // 3. The operator console keeps its alert history across a reload, filtered by kind.
 // 3a. The cooperative pledges carbon sinks to a bank through the page; the bank confirms and
-//     releases part; the console's pledge register follows.
+//     releases part; the console's pledge register follows. A block trade is proposed and
+//     accepted through the pages.
 // 4. Neither page scrolls sideways at 1366 × 768 or 1920 × 1080; screenshots of both pages at
 //    1366 × 768 in Chinese and English go to SCREENSHOT_DIR.
 import { chromium } from 'playwright-core';
@@ -172,6 +173,23 @@ try {
   await op.waitForSelector('#pledges tr[data-status="active"]');
   await expectText(op, '#pledges tr[data-status="active"]', '600');
   step('a pledge registered, confirmed and released in part through the pages; the register shows it');
+
+  // A block trade through the pages: the reserve proposes 10,000,000 m³ of Oujiang water
+  // rights to the cement plant at 0.500, which accepts.
+  const reserve = await open('/trade', 'demo-lishui-reserve', 'en');
+  await reserve.selectOption('#b-instrument', 'OJ-WR-2025');
+  await reserve.selectOption('#b-counterparty', 'zj-cement');
+  await reserve.selectOption('#b-side', 'sell');
+  await reserve.fill('#b-price', '0.500');
+  await reserve.fill('#b-qty', '10000000');
+  await reserve.click('#b-send');
+  await reserve.waitForSelector('#blocks tr[data-status="proposed"]');
+  await firm.waitForSelector('#blocks tr[data-status="proposed"] button:has-text("Accept")');
+  await firm.click('#blocks tr[data-status="proposed"] button:has-text("Accept")');
+  await firm.waitForSelector('#blocks tr[data-status="executed"]');
+  await reserve.waitForSelector('#blocks tr[data-status="executed"]');
+  await expectText(firm, '#holdings tr[data-instrument="OJ-WR-2025"] .available', '10,000,000');
+  step('a block proposed by the reserve and accepted by the cement plant through the pages');
 
   // A market worth looking at for the screenshots: offers and bids resting on both sides.
   for (const [page, side, price, qty] of [[seller, 'sell', '1010.00', '20'], [seller, 'sell', '1020.00', '30'],
