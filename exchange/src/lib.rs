@@ -1,8 +1,8 @@
 //! # ecomatch-exchange
 //!
 //! The exchange core: one deterministic state machine that takes [`Sequenced`] commands (order
-//! entry, cancel, amend, call auctions, block trades, sealed-bid auctions, and every operator
-//! command) and returns [`Output`] messages. It owns the books (from `ecomatch-engine`) and the
+//! entry, cancel, amend, call auctions, block trades, sealed-bid auctions, the pledge register
+//! and its disposal auctions, and every operator command) and returns [`Output`] messages. It owns the books (from `ecomatch-engine`) and the
 //! ledger and pre-trade gate (from `ecomatch-risk`), and glues them: every order or bid passes
 //! the gate, reserves cash or lots, reaches its book or auction, and each fill settles delivery
 //! versus payment through one settlement path.
@@ -14,6 +14,8 @@
 //!   equal the open quantity of its sell orders plus the offers of its open auctions; cash and
 //!   every holding are conserved by trading (checked by [`Exchange::check_invariants`]).
 //! - Sealed bids never reach public market data before the auction's result.
+//! - Pledged lots are exactly what the register's pending and active pledges hold; they leave
+//!   the pledge only by a release, a decline or a disposal auction of their pledge.
 //! - No clock and no randomness: time and sequence come from the command, so replaying the same
 //!   commands gives the same outputs and the same [`Exchange::state_hash`].
 //!

@@ -1,11 +1,13 @@
 //! # ecomatch-risk
 //!
 //! Accounts and the ledger of ecomatch: cash in fen and holdings in lots per instrument, each
-//! split into available and held, and delivery-versus-payment settlement of fills with fees.
+//! split into available and held (and, for holdings, pledged as security for a loan), and
+//! delivery-versus-payment settlement of fills with fees.
 //! (The pre-trade gate — eligibility, quotas, limits — builds on this; see the accounts issue.)
 //!
 //! ## Invariants
-//! - Cash and each instrument's holdings are conserved by holds, releases and settlement; only
+//! - Cash and each instrument's holdings (pledged lots included) are conserved by holds,
+//!   releases, pledges and settlement; only
 //!   deposit, withdrawal, issuance and retirement change the totals.
 //! - No balance is ever negative: every subtraction is checked, and an operation that would
 //!   underflow is refused.

@@ -151,6 +151,7 @@ fn fees_round_up_to_the_fen() {
 struct RefLedger {
     cash: [(i128, i128); 3],
     lots: [[(i128, i128); 3]; 2],
+    pledged: [[i128; 3]; 2],
 }
 
 const MAX: i128 = u64::MAX as i128;
@@ -165,6 +166,11 @@ enum Op {
     Release(usize, u64),
     Lock(usize, usize, u64),
     Unlock(usize, usize, u64),
+    Pledge(usize, usize, u64),
+    Unpledge(usize, usize, u64),
+    OfferPledged(usize, usize, u64),
+    ReturnToPledge(usize, usize, u64),
+    Transfer(usize, usize, u64),
     Settle {
         inst: usize,
         buyer: usize,
@@ -192,11 +198,51 @@ impl RefLedger {
         let ok = |(a, h): (i128, i128)| (0..=MAX).contains(&a) && (0..=MAX).contains(&h);
         self.cash.iter().all(|b| ok(*b))
             && self.lots.iter().flatten().all(|b| ok(*b))
+            && self.pledged.iter().flatten().all(|p| (0..=MAX).contains(p))
             && self.cash.iter().map(|b| b.0 + b.1).sum::<i128>() <= MAX
-            && self
-                .lots
-                .iter()
-                .all(|i| i.iter().map(|b| b.0 + b.1).sum::<i128>() <= MAX)
+            && self.lots.iter().zip(&self.pledged).all(|(i, p)| {
+                i.iter().map(|b| b.0 + b.1).sum::<i128>() + p.iter().sum::<i128>() <= MAX
+            })
+    }
+
+    /// The pledge moves and cash transfers of `try_apply`.
+    fn try_pledge(&mut self, op: &Op) -> bool {
+        match *op {
+            Op::Pledge(a, i, v) | Op::Unpledge(a, i, v) => {
+                let v = if matches!(op, Op::Pledge(..)) {
+                    i128::from(v)
+                } else {
+                    -i128::from(v)
+                };
+                v != 0 && {
+                    self.lots[i][a].0 -= v;
+                    self.pledged[i][a] += v;
+                    true
+                }
+            }
+            Op::OfferPledged(a, i, v) | Op::ReturnToPledge(a, i, v) => {
+                let v = if matches!(op, Op::OfferPledged(..)) {
+                    i128::from(v)
+                } else {
+                    -i128::from(v)
+                };
+                v != 0 && {
+                    self.pledged[i][a] -= v;
+                    self.lots[i][a].1 += v;
+                    true
+                }
+            }
+            Op::Transfer(from, to, v) => {
+                v > 0 && {
+                    if from != to {
+                        self.cash[from].0 -= i128::from(v);
+                        self.cash[to].0 += i128::from(v);
+                    }
+                    true
+                }
+            }
+            _ => false,
+        }
     }
 
     fn try_apply(&mut self, op: &Op) -> bool {
@@ -249,6 +295,11 @@ impl RefLedger {
                 self.lots[i][a].0 += v;
                 true
             }
+            Op::Pledge(..)
+            | Op::Unpledge(..)
+            | Op::OfferPledged(..)
+            | Op::ReturnToPledge(..)
+            | Op::Transfer(..) => self.try_pledge(op),
             Op::Settle {
                 inst,
                 buyer,
@@ -292,6 +343,11 @@ fn apply(l: &mut Ledger, op: &Op) -> Result<(), LedgerError> {
         Op::Release(a, v) => l.release_cash(id(a), Cash::from_fen(v)),
         Op::Lock(a, i, v) => l.lock(id(a), inst(i), Qty::from_lots(v)),
         Op::Unlock(a, i, v) => l.unlock(id(a), inst(i), Qty::from_lots(v)),
+        Op::Pledge(a, i, v) => l.pledge(id(a), inst(i), Qty::from_lots(v)),
+        Op::Unpledge(a, i, v) => l.unpledge(id(a), inst(i), Qty::from_lots(v)),
+        Op::OfferPledged(a, i, v) => l.offer_pledged(id(a), inst(i), Qty::from_lots(v)),
+        Op::ReturnToPledge(a, i, v) => l.return_to_pledge(id(a), inst(i), Qty::from_lots(v)),
+        Op::Transfer(from, to, v) => l.transfer_cash(id(from), id(to), Cash::from_fen(v)),
         Op::Settle {
             inst: i,
             buyer,
@@ -336,6 +392,11 @@ fn op() -> impl Strategy<Value = Op> {
         (a.clone(), amount()).prop_map(|(a, v)| Op::Release(a, v)),
         (a.clone(), i.clone(), amount()).prop_map(|(a, i, v)| Op::Lock(a, i, v)),
         (a.clone(), i.clone(), amount()).prop_map(|(a, i, v)| Op::Unlock(a, i, v)),
+        (a.clone(), i.clone(), amount()).prop_map(|(a, i, v)| Op::Pledge(a, i, v)),
+        (a.clone(), i.clone(), amount()).prop_map(|(a, i, v)| Op::Unpledge(a, i, v)),
+        (a.clone(), i.clone(), amount()).prop_map(|(a, i, v)| Op::OfferPledged(a, i, v)),
+        (a.clone(), i.clone(), amount()).prop_map(|(a, i, v)| Op::ReturnToPledge(a, i, v)),
+        (a.clone(), a.clone(), amount()).prop_map(|(f, t, v)| Op::Transfer(f, t, v)),
         (
             i,
             a.clone(),
@@ -401,6 +462,7 @@ proptest! {
                 for (i, total) in lots_total.iter().enumerate() {
                     let h = l.holding(AccountId(a as u32), inst(i)).unwrap();
                     prop_assert_eq!((i128::from(h.available.lots()), i128::from(h.held.lots())), r.lots[i][a]);
+                    prop_assert_eq!(i128::from(l.pledged(AccountId(a as u32), inst(i)).lots()), r.pledged[i][a]);
                     prop_assert_eq!(i128::from(l.total_holding(inst(i)).lots()), *total);
                 }
             }
