@@ -395,6 +395,7 @@ function snapshot(m) {
     .concat((m.trades || []).map(([time, price, qty]) => ({ time, instrument: m.instrument, price, qty, kind: 'trade' })))
     .sort((a, b) => (a.time < b.time ? 1 : -1)).slice(0, TAPE_MAX);
   for (const a of m.sealed_auctions || []) S.hooks.sealed(a);
+  for (const d of m.disposals || []) S.hooks.message(d);
   mk.ready = bookChecksum(mk) === m.checksum;
   if (!mk.ready) resync(mk, 'snapshot checksum');
 }

@@ -31,7 +31,7 @@ addI18n({
     pending: 'pending', active: 'active', enforcing: 'in disposal', released: 'released', disposed: 'disposed',
     confirm_pledge: 'Confirm', release: 'Release', enforce: 'Enforce', withdraw_enforcement: 'Withdraw enforcement',
     reserve_price: 'reserve', minutes: 'min', recovered: 'recovered', pledged: 'pledged', matures: 'matures',
-    as_pledgee: 'as bank', as_pledgor: 'as pledgor',
+    as_pledgee: 'as bank', as_pledgor: 'as pledgor', disposal_of: 'Public disposal of pledged collateral (pledge #{id}), creditor:',
   },
   zh: {
     title: 'ecomatch 生态产品交易', market: '行情', new_order: '委托下单', limit: '限价', market_order: '市价',
@@ -57,7 +57,7 @@ addI18n({
     pending: '待确认', active: '有效', enforcing: '处置中', released: '已解押', disposed: '已处置',
     confirm_pledge: '确认', release: '解押', enforce: '申请处置', withdraw_enforcement: '撤回处置',
     reserve_price: '底价', minutes: '分钟', recovered: '已受偿', pledged: '质押', matures: '到期',
-    as_pledgee: '质权人', as_pledgor: '出质人',
+    as_pledgee: '质权人', as_pledgor: '出质人', disposal_of: '抵质押物公开处置（质押 #{id}），债权人：',
   },
 });
 
@@ -149,6 +149,7 @@ function onPublic(m) {
     P.tradeTimes.set(m.trade_id, m.time);
   }
   if (m.type === 'allocation') auction(m.auction_id, m.instrument).allocations.push(m);
+  if (m.type === 'disposal') auction(m.auction_id, m.instrument).disposal = m;
   if (m.type === 'sealed_result') { auction(m.auction_id, m.instrument).result = m; refreshSoon(); }
   if (m.type === 'phase' || m.type === 'reference_price') refreshPreview();
 }
@@ -365,6 +366,7 @@ function sealedCard(a) {
   add('reserve', fmtPx(m, n.reserve)); if (n.cap) add('cap', fmtPx(m, n.cap));
   add('format', n.format); add('opens', fmtTime(n.opens_at)); add('closes', fmtTime(n.closes_at));
   const card = el('div', { class: 'auction', 'data-auction': n.auction_id }, el('b', {}, `#${n.auction_id} `), instLabel(n.instrument), dl);
+  if (a.disposal) card.prepend(el('div', { class: 'disposal' }, t('disposal_of', { id: a.disposal.pledge_id }), ' ', who(a.disposal.pledgee)));
   const bids = [...a.bids.values()];
   if (bids.length) {
     card.append(el('h3', {}, `${t('my_bids')} · ${t('collateral')}: ${fmtCny(a.collateral)} CNY`));

@@ -180,6 +180,30 @@ async fn a_snapshot_carries_the_recent_trades_and_the_open_sealed_auctions() {
         f["time"].as_str().is_some_and(|t| t.ends_with('Z')),
         "{fills}"
     );
+    // A disposal of pledged lots: registered with a maturity a moment away, enforced after it.
+    let mut bank = Client::login(&url, "demo-ls-rcb").await;
+    let maturity = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after the epoch")
+        .as_millis()
+        + 300;
+    let pledge = coop
+        .call(
+            json!({"op": "register_pledge", "pledgee": "ls-rcb", "instrument": "LS-FCS-2024",
+            "qty": "100", "secured_amount": "1000.00", "maturity": maturity as u64}),
+        )
+        .await;
+    let pledge_id = pledge["pledge_id"].clone();
+    bank.call(json!({"op": "confirm_pledge", "pledge_id": pledge_id}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let enforced = bank
+        .call(
+            json!({"op": "enforce_pledge", "pledge_id": pledge_id, "reserve": "45.00",
+            "closes_at": "2099-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(enforced["status"], "enforcing", "{enforced}");
     let mut late = Client::connect(&url).await;
     let r = late.call(json!({"op": "get_fills"})).await;
     assert_eq!(r["code"], "LOGIN_REQUIRED", "{r}");
@@ -194,7 +218,17 @@ async fn a_snapshot_carries_the_recent_trades_and_the_open_sealed_auctions() {
     );
     assert!(trades[0][0].as_str().is_some_and(|t| t.ends_with('Z')));
     let auctions = snap["sealed_auctions"].as_array().expect("auctions");
-    assert_eq!(auctions.len(), 1, "{snap}");
+    assert_eq!(auctions.len(), 2, "the auction and the disposal: {snap}");
+    let disposal = &snap["disposals"][0];
+    assert_eq!(
+        (
+            &disposal["pledge_id"],
+            &disposal["pledgee"],
+            &disposal["status"]
+        ),
+        (&pledge_id, &json!("ls-rcb"), &json!("opened")),
+        "{snap}"
+    );
     assert_eq!(
         (
             &auctions[0]["type"],

@@ -514,6 +514,18 @@ pub struct Snapshot {
     pub trades: Vec<(Time, Decimal, Decimal)>,
     /// The sealed-bid auctions opened and not yet closed, as their `sealed_auction` messages.
     pub sealed_auctions: Vec<PublishedSealed>,
+    /// Of those, the disposals of pledged lots, as their `disposal` messages.
+    pub disposals: Vec<PublishedDisposal>,
+}
+
+/// An open disposal's `disposal` message inside a snapshot, as it was published.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PublishedDisposal {
+    pub to: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub disposal: Disposal,
 }
 
 /// An open auction's `sealed_auction` message inside a snapshot, as it was published.
@@ -656,7 +668,7 @@ bodies! {
     /// The answer to `get_instruments`.
     Instruments(Instruments) => "instruments",
     /// A market channel's first message.
-    Snapshot(Snapshot) => "book",
+    Snapshot(Box<Snapshot>) => "book",
     /// A surveillance alert.
     Alert(Alert) => "alert",
 }

@@ -28,5 +28,6 @@ pub use encode::{
 pub use error::{EdgeCode, EdgeError, all_codes};
 pub use format::{hex, parse_time, rfc3339};
 pub use message::{Body, Framed};
+pub use pledge::notice as disposal_notice;
 pub use req_id::ReqId;
 pub use request::{Envelope, Query, Request, ShardKey, parse_line, parse_object};

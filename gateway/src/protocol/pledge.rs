@@ -146,8 +146,13 @@ pub(super) fn entry(catalog: &Catalog, id: PledgeId, p: &Pledge) -> m::Pledge {
 
 /// The public `disposal` notice.
 pub(super) fn disposal(catalog: &Catalog, d: &DisposalNotice, seq: u64) -> Body {
+    Body::Disposal(notice(catalog, d, seq))
+}
+
+/// The fields of a `disposal` notice, numbered `seq`.
+pub fn notice(catalog: &Catalog, d: &DisposalNotice, seq: u64) -> m::Disposal {
     let p = product(catalog, d.instrument);
-    Body::Disposal(m::Disposal {
+    m::Disposal {
         instrument: Shown(d.instrument),
         seq,
         pledge_id: Shown(d.pledge_id),
@@ -156,5 +161,5 @@ pub(super) fn disposal(catalog: &Catalog, d: &DisposalNotice, seq: u64) -> Body 
         status: d.status.as_str(),
         offer: p.qty(d.offer),
         sold: p.qty(d.sold),
-    })
+    }
 }

@@ -15,7 +15,7 @@ use ecomatch_engine::book::{Phase, Side};
 use ecomatch_engine::id::{AuctionId, InstrumentId, Timestamp};
 use ecomatch_engine::quantity::{Price, Qty};
 use ecomatch_exchange::catalog::{Catalog, Product};
-use ecomatch_exchange::report::AuctionNotice;
+use ecomatch_exchange::report::{AuctionNotice, DisposalNotice, DisposalStatus};
 use ecomatch_exchange::{Exchange, Message};
 use rust_decimal::Decimal;
 
@@ -50,6 +50,8 @@ pub struct MarketView {
     recent: VecDeque<(Timestamp, Price, Qty)>,
     /// Sealed-bid auctions opened and not yet closed, with their notices' numbers.
     sealed: BTreeMap<AuctionId, (u64, AuctionNotice)>,
+    /// Of those, the disposals of pledged lots, with their notices' numbers.
+    disposals: BTreeMap<AuctionId, (u64, DisposalNotice)>,
 }
 
 impl MarketView {
@@ -79,6 +81,7 @@ impl MarketView {
                 .filter(|n| n.instrument == instrument)
                 .map(|n| (n.auction_id, (0, n)))
                 .collect(),
+            disposals: open_disposals(ex, instrument),
         })
     }
 
@@ -131,6 +134,10 @@ impl MarketView {
             }
             Message::AuctionResult(ref r) => {
                 self.sealed.remove(&r.auction_id);
+                self.disposals.remove(&r.auction_id);
+            }
+            Message::Disposal(d) if d.status == DisposalStatus::Opened => {
+                self.disposals.insert(d.auction_id, (seq, d));
             }
             Message::Phase { phase, .. } => {
                 self.phase = phase;
@@ -190,7 +197,7 @@ impl MarketView {
     pub fn snapshot(&self) -> Body {
         let p = self.product();
         let level = |(price, qty): (&Price, &Qty)| [p.price(*price), p.qty(*qty)];
-        Body::Snapshot(m::Snapshot {
+        Body::Snapshot(Box::new(m::Snapshot {
             instrument: Shown(self.instrument),
             seq: self.seq,
             action: "snapshot",
@@ -227,7 +234,16 @@ impl MarketView {
                     },
                 )
                 .collect(),
-        })
+            disposals: self
+                .disposals
+                .values()
+                .map(|(seq, d)| m::PublishedDisposal {
+                    to: "public",
+                    kind: "disposal",
+                    disposal: protocol::disposal_notice(&self.catalog, d, *seq),
+                })
+                .collect(),
+        }))
     }
 
     fn volume_decimal(&self, p: &Product) -> String {
@@ -254,6 +270,30 @@ impl MarketView {
                 },
             )
     }
+}
+
+/// The open disposals of an instrument in a recovered exchange, as their opening notices
+/// read (numbered 0: the notice's number is not kept).
+fn open_disposals(
+    ex: &Exchange,
+    instrument: InstrumentId,
+) -> BTreeMap<AuctionId, (u64, DisposalNotice)> {
+    ex.pledges()
+        .filter(|(_, p)| p.instrument == instrument)
+        .filter_map(|(id, p)| {
+            let auction_id = p.auction?;
+            let notice = DisposalNotice {
+                pledge_id: id,
+                instrument,
+                auction_id,
+                pledgee: p.pledgee,
+                status: DisposalStatus::Opened,
+                offer: p.qty,
+                sold: Qty::ZERO,
+            };
+            Some((auction_id, (0, notice)))
+        })
+        .collect()
 }
 
 /// Appends `s` without its `.` and without leading zeros.
