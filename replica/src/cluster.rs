@@ -20,13 +20,29 @@ struct Node {
     child: Option<Child>,
 }
 
-/// `n` distinct free loopback ports: all bound at once (so none is handed out twice), then
-/// released for the servers to take.
+/// Every port this process has handed to a cluster: tests start clusters concurrently, and
+/// the kernel may give a port one cluster was handed (and released for its server to take)
+/// to the next bind, so that two servers met on one port ("did not start listening").
+static HANDED: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// `n` distinct free loopback ports, none handed out before in this process: all bound at
+/// once (so none is handed out twice), then released for the servers to take.
 fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
-    let held: Vec<std::net::TcpListener> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<_>>()?;
-    held.iter().map(|l| Ok(l.local_addr()?.port())).collect()
+    let mut handed = HANDED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut held = Vec::with_capacity(n);
+    let mut ports = Vec::with_capacity(n);
+    while ports.len() < n {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = l.local_addr()?.port();
+        if handed.insert(port) {
+            ports.push(port);
+        }
+        held.push(l); // kept bound until all are chosen, so the kernel gives new ones
+    }
+    Ok(ports)
 }
 
 impl Cluster {
@@ -134,6 +150,21 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         for i in 0..self.nodes.len() {
             self.kill(i);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::free_ports;
+
+    #[test]
+    fn no_port_is_handed_out_twice_in_a_process() {
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            for port in free_ports(6).expect("ports") {
+                assert!(seen.insert(port), "port {port} handed out twice");
+            }
         }
     }
 }
