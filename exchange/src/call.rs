@@ -266,10 +266,12 @@ impl Exchange {
             .instrument
             .spec()
             .reference_price;
-        let ind = self
-            .ensure_depth(m)
-            .expect("every order taking part was admitted within the call's totals")
-            .indicative(reference);
+        // Every order taking part was admitted within the call's totals (and a restored call
+        // was checked to fit), so the depth is there; were it not, nothing is published.
+        let depth = self.ensure_depth(m);
+        debug_assert!(depth.is_ok(), "the call's totals fit");
+        let Ok(depth) = depth else { return };
+        let ind = depth.indicative(reference);
         let spec = self.markets[m as usize].listing.instrument.spec();
         let msg = Message::Indicative {
             instrument: spec.id,

@@ -90,8 +90,9 @@ impl Exchange {
                 ))?;
                 self.cancel_order(o.market, order_id, CancelReason::Operator, cmd.time, out)?;
             }
-            // Trading, block, auction and pledge commands are dispatched before this one.
-            other => unreachable!("{} is not an operator command", other.name()),
+            // Trading, block, auction and pledge commands are dispatched before this one; were
+            // one to arrive here, it is no operator's to give.
+            _ => return Err(Reject::NotAuthorized),
         }
         out.push(Output {
             to: Recipient::Account(cmd.actor),

@@ -56,13 +56,10 @@ impl Exchange {
             | Command::AmendBid { .. }
             | Command::WithdrawBid { .. }
             | Command::CloseSealedAuction { .. } => self.sealed_command(cmd, out),
-            Command::RegisterPledge { .. }
-            | Command::ConfirmPledge { .. }
-            | Command::DeclinePledge { .. }
-            | Command::ReleasePledge { .. }
-            | Command::EnforcePledge { .. }
-            | Command::WithdrawEnforcement { .. } => self.pledge_command(cmd, out),
-            _ => self.operator(cmd, out),
+            _ => match self.pledge_command(cmd, out) {
+                Some(done) => done,
+                None => self.operator(cmd, out),
+            },
         }
     }
 

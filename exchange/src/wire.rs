@@ -176,7 +176,10 @@ impl Writer<'_> {
             | Command::DeclinePledge { .. }
             | Command::ReleasePledge { .. }
             | Command::EnforcePledge { .. }
-            | Command::WithdrawEnforcement { .. } => self.pledge_command(c),
+            | Command::WithdrawEnforcement { .. } => {
+                let written = self.pledge_command(c);
+                debug_assert!(written, "a pledge command is written");
+            }
         }
     }
 

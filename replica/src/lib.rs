@@ -16,17 +16,20 @@
 //!   runtime of its own and blocks on it.
 //!
 //! ```no_run
-//! use ecomatch_replica::{Kind, Stream, Target};
+//! use ecomatch_replica::{Kind, ReplicaError, Stream, Target};
 //!
-//! let target = Target::parse("jetstream://127.0.0.1:4222/DEMO", 0).unwrap();
-//! let mut stream = Stream::open(&target).unwrap();
+//! # fn main() -> Result<(), ReplicaError> {
+//! let target = Target::parse("jetstream://127.0.0.1:4222/DEMO", 0)?;
+//! let mut stream = Stream::open(&target)?;
 //! if stream.last() == 0 {
-//!     stream.append(&[(Kind::Genesis, b"the opening market".to_vec())]).unwrap();
+//!     stream.append(&[(Kind::Genesis, b"the opening market".to_vec())])?;
 //! }
 //! stream.read(1, |seq, kind, payload| {
 //!     println!("{seq}: {kind:?}, {} bytes", payload.len());
 //!     Ok(())
-//! }).unwrap();
+//! })?;
+//! # Ok(())
+//! # }
 //! ```
 
 pub mod cluster;
@@ -543,17 +546,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn targets_name_a_stream_per_market_and_shard() {
-        let t = Target::parse("jetstream://a:4222,b:4222,c:4222/lishui", 2).unwrap();
+    fn targets_name_a_stream_per_market_and_shard() -> Result<(), ReplicaError> {
+        let t = Target::parse("jetstream://a:4222,b:4222,c:4222/lishui", 2)?;
         assert_eq!(t.servers, ["a:4222", "b:4222", "c:4222"]);
         assert_eq!(t.stream, "ECOMATCH_LISHUI_2");
         assert_eq!(t.replicas, 3);
-        let t = Target::parse("jetstream://127.0.0.1:4222", 0).unwrap();
+        let t = Target::parse("jetstream://127.0.0.1:4222", 0)?;
         assert_eq!((t.stream.as_str(), t.replicas), ("ECOMATCH_DEMO_0", 1));
         for bad in ["nats://a:1", "jetstream://", "jetstream://a:1/LI-SHUI"] {
             let e = Target::parse(bad, 0).unwrap_err();
             assert_eq!(e.code(), "REPLICA_TARGET", "{bad}");
         }
+        Ok(())
     }
 
     #[test]

@@ -7,8 +7,8 @@ use crate::command::Command;
 use crate::wire::{DecodeError, Reader, Writer};
 
 impl Writer<'_> {
-    /// A pledge command, tag first.
-    pub(crate) fn pledge_command(&mut self, c: &Command) {
+    /// A pledge command, tag first; false (nothing written) for any other command.
+    pub(crate) fn pledge_command(&mut self, c: &Command) -> bool {
         match *c {
             Command::RegisterPledge {
                 pledgee,
@@ -40,8 +40,9 @@ impl Writer<'_> {
                 self.u64(closes.0);
             }
             Command::WithdrawEnforcement { pledge_id } => self.tagged(28, pledge_id),
-            _ => unreachable!("only pledge commands come here"),
+            _ => return false,
         }
+        true
     }
 
     fn tagged(&mut self, tag: u8, id: PledgeId) {

@@ -37,6 +37,24 @@ use crate::state::Exchange;
 
 pub use crate::state::Pledge;
 
+impl Pledge {
+    /// The pledge as its parties' report reads.
+    pub const fn report(&self, id: PledgeId) -> PledgeReport {
+        PledgeReport {
+            pledge_id: id,
+            pledgor: self.pledgor,
+            pledgee: self.pledgee,
+            instrument: self.instrument,
+            qty: self.qty,
+            secured: self.secured,
+            maturity: self.maturity,
+            status: self.status,
+            auction_id: self.auction,
+            recovered: self.recovered,
+        }
+    }
+}
+
 impl From<PledgeError> for Reject {
     fn from(e: PledgeError) -> Self {
         Self::Pledge(e)
@@ -44,13 +62,13 @@ impl From<PledgeError> for Reject {
 }
 
 impl Exchange {
-    /// Applies a pledge command.
+    /// Applies a pledge command; `None` if the command is not one.
     pub(crate) fn pledge_command(
         &mut self,
         cmd: &Sequenced,
         out: &mut Vec<Output>,
-    ) -> Result<(), Reject> {
-        match cmd.command {
+    ) -> Option<Result<(), Reject>> {
+        Some(match cmd.command {
             Command::RegisterPledge {
                 pledgee,
                 instrument,
@@ -58,7 +76,10 @@ impl Exchange {
                 secured,
                 maturity,
             } => {
-                let m = self.market_of(instrument)?;
+                let m = match self.market_of(instrument) {
+                    Ok(m) => m,
+                    Err(e) => return Some(Err(e)),
+                };
                 let p = Pledge {
                     pledgor: cmd.actor,
                     pledgee,
@@ -84,8 +105,8 @@ impl Exchange {
             Command::WithdrawEnforcement { pledge_id } => {
                 self.withdraw_enforcement(cmd, pledge_id, out)
             }
-            _ => unreachable!("only pledge commands come here"),
-        }
+            _ => return None,
+        })
     }
 
     fn register(
@@ -228,18 +249,7 @@ impl Exchange {
         let Some(p) = self.pledges.get(&id) else {
             return;
         };
-        let report = PledgeReport {
-            pledge_id: id,
-            pledgor: p.pledgor,
-            pledgee: p.pledgee,
-            instrument: p.instrument,
-            qty: p.qty,
-            secured: p.secured,
-            maturity: p.maturity,
-            status: p.status,
-            auction_id: p.auction,
-            recovered: p.recovered,
-        };
+        let report = p.report(id);
         // The direct reply first, as for every command.
         let parties = if actor == Some(p.pledgee) {
             [p.pledgee, p.pledgor]

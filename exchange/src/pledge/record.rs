@@ -77,11 +77,10 @@ impl Exchange {
                 }
                 PledgeStatus::Enforcing => {
                     let a = p.auction.and_then(|a| self.auctions.get(&a));
-                    let a =
-                        a.unwrap_or_else(|| panic!("pledge {id}: enforcing without an auction"));
+                    assert!(a.is_some(), "pledge {id}: enforcing without an auction");
                     assert_eq!(
-                        (a.terms.seller, a.terms.offer),
-                        (p.pledgor, p.qty),
+                        a.map(|a| (a.terms.seller, a.terms.offer)),
+                        Some((p.pledgor, p.qty)),
                         "pledge {id}: its disposal offers other lots"
                     );
                     assert_eq!(p.auction.and_then(|a| self.disposals.get(&a)), Some(id));

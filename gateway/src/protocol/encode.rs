@@ -17,8 +17,16 @@ use rust_decimal::Decimal;
 
 use super::answer::{AccountView, Answer, BookView, GepView};
 use super::error::EdgeError;
-use super::format::{hex, product};
+use super::format::hex;
 use super::message::{self as m, Body, Shown, Time};
+
+/// The product of an instrument an output names: the exchange names only what it lists, and
+/// the catalogue lists everything of the market.
+fn product(catalog: &Catalog, id: InstrumentId) -> &Product {
+    catalog
+        .product(id)
+        .expect("outputs name listed instruments")
+}
 
 /// The name of a recipient: an account's name, or `public`.
 pub fn recipient(catalog: &Catalog, to: Recipient) -> std::borrow::Cow<'_, str> {
@@ -181,23 +189,17 @@ fn market_data(catalog: &Catalog, msg: &Message, seq: u64) -> Body {
             band_lo,
             band_hi,
         } => reference(at(instrument), price, (band_lo, band_hi)),
-        Message::Order(_)
-        | Message::Fill(_)
-        | Message::Reject(_)
-        | Message::Done { .. }
-        | Message::AuctionDone { .. }
-        | Message::Cash(_)
-        | Message::Holding { .. }
-        | Message::Status(_)
-        | Message::Block(_)
-        | Message::Bid(_)
-        | Message::SealedFill(_)
-        | Message::AuctionOpened(_)
-        | Message::SealedTrade { .. }
-        | Message::Allocation { .. }
-        | Message::AuctionResult(_)
-        | Message::Pledge(_)
-        | Message::Disposal(_) => unreachable!("body() encodes these itself"),
+        // The rest are encoded by `body`, which sends only the messages above here.
+        other => body(
+            catalog,
+            &Output {
+                to: Recipient::Public,
+                reply: false,
+                seq,
+                msg: other,
+            },
+            None,
+        ),
     }
 }
 

@@ -5,8 +5,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use ecomatch_engine::id::{InstrumentId, Timestamp};
-use ecomatch_exchange::catalog::{Catalog, Product};
+use ecomatch_engine::id::Timestamp;
 use serde_json::Value;
 
 use super::error::{EdgeCode, EdgeError};
@@ -50,14 +49,6 @@ pub fn hex(bytes: &[u8]) -> String {
             let _ = write!(s, "{b:02x}");
             s
         })
-}
-
-/// The product of an instrument an output names: the exchange names only what it lists, and
-/// the catalogue lists everything of the market.
-pub(super) fn product(catalog: &Catalog, id: InstrumentId) -> &Product {
-    catalog
-        .product(id)
-        .expect("outputs name listed instruments")
 }
 
 #[cfg(test)]

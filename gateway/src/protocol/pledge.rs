@@ -2,7 +2,8 @@
 //! `release_pledge`, `enforce_pledge`, `withdraw_enforcement`, `get_pledges`; the private
 //! `pledge` report, the public `disposal` notice and the `pledges` answer.
 
-use ecomatch_engine::id::{PledgeId, Timestamp};
+use ecomatch_engine::id::{InstrumentId, PledgeId, Timestamp};
+use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_exchange::catalog::{self, Catalog};
 use ecomatch_exchange::pledge::Pledge;
 use ecomatch_exchange::report::{DisposalNotice, PledgeReport};
@@ -11,7 +12,7 @@ use rust_decimal::Decimal;
 
 use super::error::{EdgeCode, EdgeError};
 use super::field::{account, converted, decimal, id_of, instrument, lots, qty, ticks};
-use super::format::{parse_time, product};
+use super::format::parse_time;
 use super::message::{self as m, Body, Shown, Time};
 use super::request::{EnforcePledgeReq, RegisterPledgeReq, ReleasePledgeReq};
 
@@ -28,10 +29,7 @@ pub(super) fn register(catalog: &Catalog, r: &RegisterPledgeReq) -> Result<Comma
         qty: qty(p, "qty", &r.qty)?,
         secured: converted(
             "secured_amount",
-            ecomatch_engine::quantity::Cash::from_decimal(decimal(
-                "secured_amount",
-                &r.secured_amount,
-            )?),
+            Cash::from_decimal(decimal("secured_amount", &r.secured_amount)?),
         )?,
         maturity: parse_time(Some(&r.maturity))?,
     })
@@ -87,7 +85,7 @@ impl PendingPledge {
                 pledge_id,
                 qty: match product(pledge_id) {
                     Some(p) => lots(p, "qty", qty)?,
-                    None => ecomatch_engine::quantity::Qty::ZERO,
+                    None => Qty::ZERO,
                 },
             },
             Self::Enforce {
@@ -98,7 +96,7 @@ impl PendingPledge {
                 pledge_id,
                 reserve: match product(pledge_id) {
                     Some(p) => ticks(p, reserve)?,
-                    None => ecomatch_engine::quantity::Price::from_ticks(0),
+                    None => Price::from_ticks(0),
                 },
                 closes,
             },
@@ -111,14 +109,20 @@ pub(super) fn report(catalog: &Catalog, r: &PledgeReport) -> Body {
     Body::Pledge(message(catalog, r))
 }
 
+/// A quantity of `instrument` in its unit (the lots themselves, were it not listed).
+fn in_unit(catalog: &Catalog, instrument: InstrumentId, q: Qty) -> Decimal {
+    catalog
+        .product(instrument)
+        .map_or_else(|| Decimal::from(q.lots()), |p| p.qty(q))
+}
+
 fn message(catalog: &Catalog, r: &PledgeReport) -> m::Pledge {
-    let p = product(catalog, r.instrument);
     m::Pledge {
         pledge_id: Shown(r.pledge_id),
         pledgor: catalog.name(r.pledgor).into_owned(),
         pledgee: catalog.name(r.pledgee).into_owned(),
         instrument: Shown(r.instrument),
-        qty: p.qty(r.qty),
+        qty: in_unit(catalog, r.instrument, r.qty),
         secured_amount: catalog::cash(r.secured),
         maturity: Time(r.maturity),
         status: r.status.as_str(),
@@ -129,19 +133,7 @@ fn message(catalog: &Catalog, r: &PledgeReport) -> m::Pledge {
 
 /// One pledge of the register, as its report reads.
 pub(super) fn entry(catalog: &Catalog, id: PledgeId, p: &Pledge) -> m::Pledge {
-    let r = PledgeReport {
-        pledge_id: id,
-        pledgor: p.pledgor,
-        pledgee: p.pledgee,
-        instrument: p.instrument,
-        qty: p.qty,
-        secured: p.secured,
-        maturity: p.maturity,
-        status: p.status,
-        auction_id: p.auction,
-        recovered: p.recovered,
-    };
-    message(catalog, &r)
+    message(catalog, &p.report(id))
 }
 
 /// The public `disposal` notice.
@@ -151,7 +143,6 @@ pub(super) fn disposal(catalog: &Catalog, d: &DisposalNotice, seq: u64) -> Body 
 
 /// The fields of a `disposal` notice, numbered `seq`.
 pub fn notice(catalog: &Catalog, d: &DisposalNotice, seq: u64) -> m::Disposal {
-    let p = product(catalog, d.instrument);
     m::Disposal {
         instrument: Shown(d.instrument),
         seq,
@@ -159,7 +150,7 @@ pub fn notice(catalog: &Catalog, d: &DisposalNotice, seq: u64) -> m::Disposal {
         auction_id: Shown(d.auction_id),
         pledgee: catalog.name(d.pledgee).into_owned(),
         status: d.status.as_str(),
-        offer: p.qty(d.offer),
-        sold: p.qty(d.sold),
+        offer: in_unit(catalog, d.instrument, d.offer),
+        sold: in_unit(catalog, d.instrument, d.sold),
     }
 }

@@ -28,7 +28,10 @@ const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// How often a primary renews its lease on the replicated log, and a standby tries to take a
 /// free one: three times per lease.
-const LEASE_EVERY: std::time::Duration = ecomatch_replica::LEASE_TTL.checked_div(3).unwrap();
+const LEASE_EVERY: std::time::Duration = match ecomatch_replica::LEASE_TTL.checked_div(3) {
+    Some(third) => third,
+    None => ecomatch_replica::LEASE_TTL,
+};
 
 /// A session's identity inside the server.
 pub type SessionId = u64;
