@@ -11,6 +11,19 @@ use ecomatch_engine::quantity::{Cash, Qty};
 use super::{Ledger, Raw, insufficient_funds, insufficient_holdings, positive};
 use crate::error::LedgerError;
 
+/// Where lots move: into the pledge from `available` or `held`, or out of it to either.
+#[derive(Clone, Copy)]
+enum Shift {
+    /// `available` to the pledge.
+    Pledge,
+    /// The pledge to `available`.
+    Release,
+    /// The pledge to `held` (a disposal's offer).
+    Offer,
+    /// `held` back to the pledge (a disposal's unsold lots).
+    Return,
+}
+
 impl Ledger {
     /// The lots of `inst` that `id` has pledged.
     pub fn pledged(&self, id: AccountId, inst: InstrumentId) -> Qty {
@@ -31,16 +44,7 @@ impl Ledger {
         inst: InstrumentId,
         qty: Qty,
     ) -> Result<(), LedgerError> {
-        let lots = positive(qty.lots())?;
-        let b = self.raw_holding(id, inst)?;
-        let available = b
-            .available
-            .checked_sub(lots)
-            .ok_or(insufficient_holdings(lots, b))?;
-        let pledged = self.add_pledged(id, inst, lots)?;
-        self.put_holding((inst, id), Raw { available, ..b });
-        self.set_pledged(id, inst, pledged);
-        Ok(())
+        self.shift(id, inst, qty, Shift::Pledge)
     }
 
     /// Moves pledged lots back to available (a release).
@@ -50,13 +54,7 @@ impl Ledger {
         inst: InstrumentId,
         qty: Qty,
     ) -> Result<(), LedgerError> {
-        let lots = positive(qty.lots())?;
-        let pledged = self.sub_pledged(id, inst, lots)?;
-        let b = self.raw_holding(id, inst)?;
-        let available = b.available.checked_add(lots).ok_or(LedgerError::Overflow)?;
-        self.put_holding((inst, id), Raw { available, ..b });
-        self.set_pledged(id, inst, pledged);
-        Ok(())
+        self.shift(id, inst, qty, Shift::Release)
     }
 
     /// Moves pledged lots to held: offered in a disposal auction, settled from there.
@@ -66,13 +64,7 @@ impl Ledger {
         inst: InstrumentId,
         qty: Qty,
     ) -> Result<(), LedgerError> {
-        let lots = positive(qty.lots())?;
-        let pledged = self.sub_pledged(id, inst, lots)?;
-        let b = self.raw_holding(id, inst)?;
-        let held = b.held.checked_add(lots).ok_or(LedgerError::Overflow)?;
-        self.put_holding((inst, id), Raw { held, ..b });
-        self.set_pledged(id, inst, pledged);
-        Ok(())
+        self.shift(id, inst, qty, Shift::Offer)
     }
 
     /// Moves held lots back into the pledge: a disposal that did not sell them.
@@ -82,11 +74,44 @@ impl Ledger {
         inst: InstrumentId,
         qty: Qty,
     ) -> Result<(), LedgerError> {
+        self.shift(id, inst, qty, Shift::Return)
+    }
+
+    /// Moves `qty` lots between a part of the holding and the pledge: everything is checked
+    /// (the side giving lots first, as each operation names its shortfall), then both move.
+    fn shift(
+        &mut self,
+        id: AccountId,
+        inst: InstrumentId,
+        qty: Qty,
+        how: Shift,
+    ) -> Result<(), LedgerError> {
         let lots = positive(qty.lots())?;
         let b = self.raw_holding(id, inst)?;
-        let held = b.held.checked_sub(lots).ok_or(LedgerError::HoldUnderflow)?;
-        let pledged = self.add_pledged(id, inst, lots)?;
-        self.put_holding((inst, id), Raw { held, ..b });
+        let (b, pledged) = match how {
+            Shift::Pledge => {
+                let available = b
+                    .available
+                    .checked_sub(lots)
+                    .ok_or(insufficient_holdings(lots, b))?;
+                (Raw { available, ..b }, self.add_pledged(id, inst, lots)?)
+            }
+            Shift::Release => {
+                let pledged = self.sub_pledged(id, inst, lots)?;
+                let available = b.available.checked_add(lots).ok_or(LedgerError::Overflow)?;
+                (Raw { available, ..b }, pledged)
+            }
+            Shift::Offer => {
+                let pledged = self.sub_pledged(id, inst, lots)?;
+                let held = b.held.checked_add(lots).ok_or(LedgerError::Overflow)?;
+                (Raw { held, ..b }, pledged)
+            }
+            Shift::Return => {
+                let held = b.held.checked_sub(lots).ok_or(LedgerError::HoldUnderflow)?;
+                (Raw { held, ..b }, self.add_pledged(id, inst, lots)?)
+            }
+        };
+        self.put_holding((inst, id), b);
         self.set_pledged(id, inst, pledged);
         Ok(())
     }
