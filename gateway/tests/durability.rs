@@ -133,19 +133,19 @@ fn a_recovered_state_that_breaks_an_invariant_is_never_served() {
 
 /// `ecomatch script --log` ends by printing the live state hash (on stderr: stdout holds only
 /// the replies), and `ecomatch replay` of the log prints the same one.
-#[test]
-fn script_with_a_log_prints_the_hash_replay_finds() {
+/// Runs the golden scenario `name` through `ecomatch script --log log`; returns what it said
+/// on stderr.
+fn log_golden(name: &str, log: &std::path::Path) -> String {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let dir = std::env::temp_dir().join(format!("ecomatch-final-hash-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
     let scenario = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/block_trade.jsonl"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../tests/golden/{name}.jsonl")),
     )
     .expect("scenario");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ecomatch"))
         .args(["script", "--log"])
-        .arg(&dir)
+        .arg(log)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -158,7 +158,20 @@ fn script_with_a_log_prints_the_hash_replay_finds() {
         .write_all(&scenario)
         .expect("write");
     let out = child.wait_with_output().expect("script runs");
-    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn script_with_a_log_prints_the_hash_replay_finds() {
+    use std::process::Command;
+    let dir = std::env::temp_dir().join(format!("ecomatch-final-hash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let said = log_golden("block_trade", &dir);
     let live = said
         .lines()
         .find_map(|l| l.strip_prefix("state hash after command "))
@@ -208,4 +221,50 @@ fn logs_of_every_format_replay_to_their_recorded_hash() {
         checked += 1;
     }
     assert!(checked >= 1, "no log listed in tests/logs/README.md");
+}
+
+/// The pledge register as an auditor or a bank reads it from the log: the golden pledge
+/// scenario logged, then `ecomatch replay --verify --pledges FILE` as of three sequence
+/// numbers: pending, active, and disposed with the bank paid.
+fn register_as_of(dir: &std::path::Path, to: &str) -> String {
+    let csv = dir.join(format!("pledges-{to}.csv"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecomatch"))
+        .arg("replay")
+        .arg(dir.join("log"))
+        .args(["--verify", "--to", to, "--pledges"])
+        .arg(&csv)
+        .output()
+        .expect("replay");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(csv).expect("the register")
+}
+
+#[test]
+fn replay_writes_the_register_as_of_any_sequence_number() {
+    let dir = std::env::temp_dir().join(format!("ecomatch-pledges-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch");
+    log_golden("pledge_disposal", &dir.join("log"));
+    let header = "pledge_id,status,pledgor,pledgee,instrument,qty,secured_amount,maturity,recovered,auction_id";
+    // Command 8 registers the pledge (the malformed id before it takes no number), 10 confirms.
+    let pending = register_as_of(&dir, "8");
+    assert_eq!(
+        pending,
+        format!(
+            "{header}\n1,pending,longquan-gov,ls-rcb,LS-FCS-2024,15000,500000.00,2026-06-30T00:00:00.000Z,0.00,\n"
+        )
+    );
+    assert!(
+        register_as_of(&dir, "10").contains("\n1,active,longquan-gov,ls-rcb,LS-FCS-2024,15000,")
+    );
+    let end = register_as_of(&dir, "1000");
+    assert!(
+        end.contains("\n1,disposed,longquan-gov,ls-rcb,LS-FCS-2024,0,0.00,2026-06-30T00:00:00.000Z,500000.00,\n"),
+        "{end}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
