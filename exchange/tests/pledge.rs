@@ -7,76 +7,41 @@
 
 #![allow(clippy::too_many_lines)] // scenario tests read better whole
 
-use ecomatch_engine::id::{AccountId, AuctionId, InstrumentId, PledgeId, Seq, Timestamp};
+use ecomatch_engine::id::{AuctionId, PledgeId, Timestamp};
 use ecomatch_engine::quantity::{Cash, Price, Qty};
 use ecomatch_exchange::report::PledgeStatus;
-use ecomatch_exchange::{Command, Exchange, Message, Output, Recipient, Sequenced, demo};
+use ecomatch_exchange::{Command, Exchange, Message, Output, demo};
 
 const FCS: &str = "LS-FCS-2024";
 const MINUTE: u64 = 60_000_000_000;
 
-fn inst(s: &str) -> InstrumentId {
-    InstrumentId::new(s).unwrap()
+mod support;
+
+use support::{Run, inst};
+
+/// The pledge scenarios' steps, on the shared harness, in minutes.
+trait Minutes {
+    fn at(&mut self, at: u64, who: &str, command: Command) -> Vec<Output>;
+    fn refused(&mut self, at: u64, who: &str, command: Command, code: &str);
+    fn cash(&self, who: &str) -> u64;
+    fn lots(&self, who: &str) -> (u64, u64, u64);
+    fn pledge(&self, id: PledgeId) -> ecomatch_exchange::pledge::Pledge;
+    fn register(&mut self, at: u64, who: &str, qty: u64, secured_fen: u64) -> PledgeId;
+    fn enforce(&mut self, at: u64, id: PledgeId, reserve: u64, closes: u64) -> AuctionId;
+    fn bid(&mut self, at: u64, who: &str, auction_id: AuctionId, price: u64, qty: u64);
 }
 
-struct Run {
-    ex: Exchange,
-    seq: u64,
-}
-
-impl Run {
-    fn id(&self, n: &str) -> AccountId {
-        self.ex.ledger().find(n).unwrap()
-    }
-
-    /// Applies `command` from `who` at minute `at`, checking every invariant after it.
+impl Minutes for Run {
+    /// Applies `command` from `who` at minute `at`: it must succeed; every invariant after it.
     fn at(&mut self, at: u64, who: &str, command: Command) -> Vec<Output> {
-        self.seq += 1;
-        let cmd = Sequenced {
-            seq: Seq(self.seq),
-            time: Timestamp(at * MINUTE),
-            actor: self.id(who),
-            command,
-        };
-        let mut out = Vec::new();
-        self.ex.apply(&cmd, &mut out);
-        self.ex.check_invariants();
-        if let Some(r) = out.iter().find_map(|o| match o.msg {
-            Message::Reject(r) => Some(r),
-            _ => None,
-        }) {
-            panic!("{who}: {command:?} refused: {r}");
-        }
-        out
+        self.ok_at(Timestamp(at * MINUTE), who, command)
     }
 
     /// A command that must be refused with `code` and change nothing.
     fn refused(&mut self, at: u64, who: &str, command: Command, code: &str) {
-        let before = self.ex.state_hash();
-        self.seq += 1;
-        let cmd = Sequenced {
-            seq: Seq(self.seq),
-            time: Timestamp(at * MINUTE),
-            actor: self.id(who),
-            command,
-        };
-        let mut out = Vec::new();
-        self.ex.apply(&cmd, &mut out);
-        match out.as_slice() {
-            [
-                Output {
-                    to: Recipient::Account(_),
-                    reply: true,
-                    msg: Message::Reject(r),
-                    ..
-                },
-            ] => assert_eq!(r.code(), code, "{r}"),
-            other => panic!("expected a reject {code}, got {other:?}"),
-        }
         assert_eq!(
-            before,
-            self.ex.state_hash(),
-            "{code}: a refusal changes nothing"
+            self.code_at(Timestamp(at * MINUTE), who, command),
+            Some(code)
         );
     }
 
@@ -132,10 +97,7 @@ impl Run {
 }
 
 fn market() -> Run {
-    Run {
-        ex: demo::exchange(),
-        seq: 0,
-    }
+    Run::demo()
 }
 
 #[test]

@@ -68,10 +68,15 @@ impl Run {
 
     /// Applies a command of `who`; checks every invariant after it.
     pub fn go(&mut self, who: &str, command: Command) -> Vec<Output> {
+        self.go_at(Timestamp(self.seq + 1), who, command)
+    }
+
+    /// [`Self::go`] at `time` (the sequence number is the time otherwise).
+    pub fn go_at(&mut self, time: Timestamp, who: &str, command: Command) -> Vec<Output> {
         self.seq += 1;
         let cmd = Sequenced {
             seq: Seq(self.seq),
-            time: Timestamp(self.seq),
+            time,
             actor: self.id(who),
             command,
         };
@@ -83,7 +88,12 @@ impl Run {
 
     /// Applies a command that must succeed; returns its outputs.
     pub fn ok(&mut self, who: &str, command: Command) -> Vec<Output> {
-        let out = self.go(who, command);
+        self.ok_at(Timestamp(self.seq + 1), who, command)
+    }
+
+    /// [`Self::ok`] at `time`.
+    pub fn ok_at(&mut self, time: Timestamp, who: &str, command: Command) -> Vec<Output> {
+        let out = self.go_at(time, who, command);
         if let Some(r) = out.iter().find_map(|o| match o.msg {
             Message::Reject(r) => Some(r),
             _ => None,
@@ -96,8 +106,18 @@ impl Run {
     /// Applies a command; `Some(code)` if it was refused, in which case the state hash must
     /// be what it was before.
     pub fn code(&mut self, who: &str, command: Command) -> Option<&'static str> {
+        self.code_at(Timestamp(self.seq + 1), who, command)
+    }
+
+    /// [`Self::code`] at `time`.
+    pub fn code_at(
+        &mut self,
+        time: Timestamp,
+        who: &str,
+        command: Command,
+    ) -> Option<&'static str> {
         let before = self.ex.state_hash();
-        let out = self.go(who, command);
+        let out = self.go_at(time, who, command);
         match out.as_slice() {
             [
                 Output {
