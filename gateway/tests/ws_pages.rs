@@ -49,6 +49,7 @@ async fn names_orders_accounts_and_headroom() {
         r["code"], "FORBIDDEN",
         "a participant lists no accounts: {r}"
     );
+    new_queries_refuse_what_they_do_not_take(&mut county).await;
 
     let gep_of = |r: &Value| find(&r["counties"], "account", "longquan-gov").clone();
     let r = county
@@ -276,4 +277,23 @@ async fn after_a_restart(dir: &std::path::Path, pledge_id: &Value) {
         (pledge_id, &json!(0)),
         "{snap}"
     );
+}
+
+/// Every new query refuses what it does not take, and the session goes on.
+async fn new_queries_refuse_what_they_do_not_take(c: &mut Client) {
+    for op in [
+        "get_fills",
+        "get_orders",
+        "get_pledges",
+        "get_bids",
+        "get_blocks",
+        "get_permissions",
+    ] {
+        let r = c.call(json!({"op": op, "since": 1})).await;
+        assert_eq!(r["code"], "BAD_REQUEST", "{op}: {r}");
+    }
+    let r = c
+        .call(json!({"op": "confirm_pledge", "pledge_id": "-1"}))
+        .await;
+    assert_eq!(r["code"], "BAD_PLEDGE_ID", "{r}");
 }
