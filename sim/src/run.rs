@@ -228,7 +228,14 @@ impl Sim {
                     *self.stats.pledges.entry(p.status.as_str()).or_default() += 1;
                 }
                 Message::Disposal(d) => {
-                    *self.stats.pledges.entry(d.status.as_str()).or_default() += 1;
+                    let key = match d.status {
+                        ecomatch_exchange::report::DisposalStatus::Opened => "disposal opened",
+                        ecomatch_exchange::report::DisposalStatus::Withdrawn => {
+                            "disposal withdrawn"
+                        }
+                        ecomatch_exchange::report::DisposalStatus::Closed => "disposal closed",
+                    };
+                    *self.stats.pledges.entry(key).or_default() += 1;
                 }
                 _ => {}
             }
